@@ -1,0 +1,51 @@
+# GoSocial front door: `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Targets that talk to a database use DATABASE_URL; by default the project-local cluster of `make run`.
+DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/gosocial
+SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
+SEED_ARGS ?=
+
+.PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new gen-docs bench services-stop
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: ## install Debian packages and the virtualenv (idempotent)
+	@scripts/bootstrap.sh
+
+run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
+	@scripts/run.sh
+
+test: install ## lint, then every test: pgTAP, sqitch round trip, HTTP, mail, faults
+	$(VENV)/bin/ruff check api tests bench
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check api tests bench
+
+fmt: install ## ruff format and import order
+	$(VENV)/bin/ruff check --fix api tests bench && $(VENV)/bin/ruff format api tests bench
+
+db-deploy: install ## sqitch deploy to DATABASE_URL
+	sqitch deploy $(SQITCH_TARGET)
+
+db-revert: install ## sqitch revert everything from DATABASE_URL
+	sqitch revert -y $(SQITCH_TARGET)
+
+db-verify: install ## sqitch verify DATABASE_URL
+	sqitch verify $(SQITCH_TARGET)
+
+db-test: install ## run the pgTAP suite with pg_prove against a deployed DATABASE_URL
+	pg_prove --dbname "$(DATABASE_URL)" db/tests/*.sql
+
+db-new: ## add a sqitch change: make db-new NAME=functions/x NOTE="..."
+	@test -n "$(NAME)" || (echo "usage: make db-new NAME=functions/<verb>_<noun> NOTE='...'"; exit 2)
+	sqitch add $(NAME) -n "$(or $(NOTE),Add $(NAME))"
+
+seed: install ## fill DATABASE_URL with deterministic data (SEED_ARGS="-v users=100000 -v posts=1000000 -v follows=50")
+	time psql "$(DATABASE_URL)" -X -q -v ON_ERROR_STOP=1 $(SEED_ARGS) -f db/seed/seed.sql
+
+seed-large: ## seed at benchmark size: 100k users, 1M posts, 50 follows each
+	$(MAKE) seed SEED_ARGS="-v users=100000 -v posts=1000000 -v follows=50"
