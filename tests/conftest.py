@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 import testing.postgresql
 
-from tests.services import postgresql_factory, redis_server
+from tests.services import Mailbox, api_server, postgresql_factory, redis_server, smtp_server
+
+APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
 
 
 @pytest.fixture(scope="session")
@@ -16,14 +25,143 @@ def pg_factory() -> Iterator[testing.postgresql.PostgresqlFactory]:
 
 
 @pytest.fixture(scope="session")
-def postgresql(pg_factory: testing.postgresql.PostgresqlFactory) -> Iterator[testing.postgresql.Postgresql]:
+def postgresql(
+    pg_factory: testing.postgresql.PostgresqlFactory,
+) -> Iterator[testing.postgresql.Postgresql]:
     """One deployed cluster for the session; tests keep to their own rows or roll back."""
     pg = pg_factory()
     yield pg
     pg.stop()
 
 
+class Database:
+    """Superuser access for assertions about what the service stored."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async def run() -> list[asyncpg.Record]:
+            conn = await asyncpg.connect(self.url)
+            try:
+                return await conn.fetch(sql, *args)
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+
+    def fetchval(self, sql: str, *args: Any) -> Any:
+        rows = self.fetch(sql, *args)
+        return rows[0][0] if rows else None
+
+
+@pytest.fixture(scope="session")
+def db(postgresql: testing.postgresql.Postgresql) -> Database:
+    return Database(postgresql.url())
+
+
+@pytest.fixture(scope="session")
+def app_database_url(postgresql: testing.postgresql.Postgresql, db: Database) -> str:
+    """A login role with only gosocial_app's rights: the service runs as it does in production."""
+    db.fetch(f"CREATE ROLE gosocial LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app")
+    dsn = postgresql.dsn()
+    return f"postgresql://gosocial:{APP_PASSWORD}@{dsn['host']}:{dsn['port']}/{dsn['database']}"
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[int, Mailbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mailbox(smtp: tuple[int, Mailbox]) -> Mailbox:
+    return smtp[1]
+
+
+@pytest.fixture(scope="session")
+def service_env(app_database_url: str, redis_url: str, smtp: tuple[int, Mailbox]) -> dict[str, str]:
+    """The environment of a test server: real PostgreSQL, Redis and SMTP; cheap bcrypt."""
+    return {
+        "DATABASE_URL": app_database_url,
+        "REDIS_URL": redis_url,
+        "MAILER": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp[0]),
+        "SMTP_STARTTLS": "false",
+        "MAIL_BACKOFF": "0.01",
+        "BCRYPT_COST": "4",
+        "RATE_LIMIT_ENABLED": "false",
+        "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
+    }
+
+
+@pytest.fixture(scope="session")
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs") / "api.log"
+
+
+@pytest.fixture(scope="session")
+def base_url(service_env: dict[str, str], server_log: Path) -> Iterator[str]:
+    with api_server(service_env, server_log) as url:
+        yield url
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as c:
+        yield c
+
+
+@dataclass
+class Account:
+    id: int
+    username: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def make_account(client: httpx.Client, mailbox: Mailbox, db: Database):
+    """Register, activate through the mailed link, log in; optionally promote."""
+
+    def make(role: str | None = None, prefix: str = "user") -> Account:
+        n = next(_names)
+        username, email, password = (
+            f"{prefix}{n}_{id(client)}",
+            f"{prefix}{n}.{id(client)}@example.com",
+            "correct horse",
+        )
+        r = client.post(
+            "/v1/auth/register", json={"username": username, "email": email, "password": password}
+        )
+        assert r.status_code == 201, r.text
+        user_id = r.json()["data"]["id"]
+        assert (
+            client.put(f"/v1/users/activate/{mailbox.activation_token(email)}").status_code == 204
+        )
+        if role:
+            db.fetch("SELECT api.set_user_role($1, $2)", user_id, role)
+        r = client.post("/v1/auth/login", json={"email": email, "password": password})
+        assert r.status_code == 200, r.text
+        tokens = r.json()["data"]
+        return Account(
+            user_id, username, email, password, tokens["access_token"], tokens["refresh_token"]
+        )
+
+    return make

@@ -17,9 +17,23 @@ PGTAP_FILES = sorted((ROOT / "db" / "tests").glob("*.sql"))
 def test_pgtap(path: Path, postgresql: testing.postgresql.Postgresql) -> None:
     dsn = postgresql.dsn()
     proc = subprocess.run(
-        ["pg_prove", "--verbose", "--failures", "-h", dsn["host"], "-p", str(dsn["port"]),
-         "-U", dsn["user"], "-d", dsn["database"], str(path)],
-        capture_output=True, text=True, check=False,
+        [
+            "pg_prove",
+            "--verbose",
+            "--failures",
+            "-h",
+            dsn["host"],
+            "-p",
+            str(dsn["port"]),
+            "-U",
+            dsn["user"],
+            "-d",
+            dsn["database"],
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         # Keep what explains the failure: failing assertions and their '#' diagnostics.

@@ -11,9 +11,26 @@ from tests.services import sqitch, sqitch_target
 
 def psql(dsn: dict[str, object], sql: str, database: str = "postgres") -> str:
     return subprocess.run(
-        ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", str(dsn["host"]),
-         "-p", str(dsn["port"]), "-U", str(dsn["user"]), "-d", database, "-c", sql],
-        capture_output=True, text=True, check=True,
+        [
+            "psql",
+            "-X",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(dsn["host"]),
+            "-p",
+            str(dsn["port"]),
+            "-U",
+            str(dsn["user"]),
+            "-d",
+            database,
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 

@@ -1,0 +1,76 @@
+"""The guards a route declares in one line: `@authorized()`, `@authorized(ADMIN)`, `@basic_auth`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+import asyncpg
+import orjson
+from sanic import HTTPResponse, Request
+
+from api.errors import ApiError
+from api.security import basic_auth_ok
+
+USER, MODERATOR, ADMIN = 1, 2, 3  # role levels, as in social.roles
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+async def current_user(request: Request) -> dict[str, Any]:
+    """The active user behind the bearer token (through the user cache), else `401`."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    ctx = request.app.ctx
+    user_id = ctx.tokens.verify(token.strip(), "access") if scheme.lower() == "bearer" else None
+    if user_id is None:
+        raise ApiError(
+            401, "missing or invalid access token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    try:
+        raw = await ctx.cache.get(user_id, ctx.users.get)
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate != "SN404":
+            raise
+        raw = None
+    user = orjson.loads(raw) if raw else None
+    if not user or not user["is_active"]:
+        raise ApiError(
+            401, "missing or invalid access token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    request.ctx.user = user
+    request.ctx.user_raw = raw
+    return user
+
+
+def authorized(min_level: int = USER) -> Callable[[Handler], Handler]:
+    """JWT required; the caller's role level must be at least `min_level`."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            user = await current_user(request)
+            if user["role"]["level"] < min_level:
+                raise ApiError(403, "your role does not allow this")
+            return await handler(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def basic_auth(handler: Handler) -> Handler:
+    """HTTP Basic credentials of the ops routes."""
+
+    @wraps(handler)
+    async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        settings = request.app.ctx.settings
+        header = request.headers.get("authorization")
+        if not basic_auth_ok(header, settings.basic_auth_username, settings.basic_auth_password):
+            raise ApiError(
+                401, "invalid credentials", headers={"WWW-Authenticate": 'Basic realm="ops"'}
+            )
+        return await handler(request, *args, **kwargs)
+
+    return guarded

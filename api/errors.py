@@ -1,0 +1,99 @@
+"""The API's error type, the SQLSTATE → HTTP table, and the handler that renders every error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+import orjson
+from sanic import HTTPResponse, Request
+from sanic.exceptions import SanicException
+
+log = logging.getLogger("gosocial.errors")
+
+# One place for the database's error codes (raised by the api.* functions, see db/functions).
+SQLSTATE_STATUS = {
+    "SN400": 400,
+    "SN401": 401,
+    "SN403": 403,
+    "SN404": 404,
+    "SN409": 409,
+    "23505": 409,  # unique violation not translated by a function
+    "57014": 503,  # query cancelled: statement timeout
+}
+
+# Sanic's own messages for the statuses it raises itself, made into client sentences.
+_DEFAULT_MESSAGES = {
+    400: "invalid request",
+    401: "authentication required",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    409: "conflict",
+    413: "request body too large",
+    429: "rate limit exceeded",
+    503: "service unavailable",
+}
+
+
+class ApiError(SanicException):
+    """An error for the client: a status, one human sentence and optional per-field details."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        details: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status, headers=headers)
+        self.details = details
+
+
+def from_database(exc: asyncpg.PostgresError) -> ApiError | None:
+    """The client-facing error for a database error, or None when it is unexpected (a 500)."""
+    status = SQLSTATE_STATUS.get(exc.sqlstate or "")
+    if status is None:
+        return None
+    if status == 503:
+        return ApiError(503, "the database did not answer in time")
+    # Only our own SN* messages are written for clients; anything else gets a generic sentence.
+    own = exc.sqlstate.startswith("SN")
+    return ApiError(status, exc.message if own else _DEFAULT_MESSAGES[status])
+
+
+def error_body(message: str, details: list[dict[str, str]] | None = None) -> bytes:
+    body: dict[str, Any] = {"error": message}
+    if details:
+        body["details"] = details
+    return orjson.dumps(body)
+
+
+def render(request: Request, exc: Exception) -> HTTPResponse:
+    """Every error response of the service, in the contract's shape."""
+    request_id = getattr(request.ctx, "request_id", None)
+    if isinstance(exc, asyncpg.PostgresError):
+        exc = from_database(exc) or exc
+    elif isinstance(exc, OSError | asyncpg.InterfaceError | TimeoutError):
+        # Connection refused, pool closed, query timeout: the database is unavailable.
+        log.warning("database unavailable: %r", exc, extra={"request_id": request_id})
+        exc = ApiError(503, "the database is unavailable, try again later")
+    if isinstance(exc, ApiError) or (isinstance(exc, SanicException) and exc.status_code < 500):
+        status = exc.status_code
+        message = str(exc) if isinstance(exc, ApiError) else _DEFAULT_MESSAGES.get(status, str(exc))
+        headers = dict(getattr(exc, "headers", None) or {})
+        details = getattr(exc, "details", None)
+        return HTTPResponse(error_body(message, details), status, headers, "application/json")
+    log.error(
+        "unhandled error on %s %s",
+        request.method,
+        request.path,
+        exc_info=exc,
+        extra={"request_id": request_id},
+    )
+    status = exc.status_code if isinstance(exc, SanicException) else 500
+    message = f"internal error (request id {request_id})"
+    if status == 503:
+        message = _DEFAULT_MESSAGES[503]
+    return HTTPResponse(error_body(message), status, None, "application/json")

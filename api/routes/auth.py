@@ -1,0 +1,153 @@
+"""Registration (with its mail compensation), activation, login, refresh and logout."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from sanic import Blueprint, HTTPResponse, Request, json
+
+from api.auth import authorized
+from api.docs import doc
+from api.errors import ApiError
+from api.responses import data, no_content
+from api.schemas import LoginBody, RefreshBody, RegisterBody, TokenPair, User
+from api.security import new_invitation_token, token_hash
+from api.validation import json_body
+
+bp = Blueprint("auth", url_prefix="/v1")
+log = logging.getLogger("gosocial.auth")
+_INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
+@bp.post("/auth/register")
+@doc(
+    "Register; the activation link is mailed",
+    tag="auth",
+    ok=(201, User),
+    errors=(400, 409),
+    body=RegisterBody,
+    auth=None,
+)
+async def register(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    body = json_body(request, RegisterBody)
+    token = new_invitation_token()
+    ttl = timedelta(seconds=ctx.settings.invitation_ttl)
+    raw = await ctx.users.register(
+        username=body.username,
+        email=body.email,
+        password_hash=await ctx.passwords.hash(body.password),
+        token_hash=token_hash(token),
+        invitation_ttl=ttl,
+    )
+    user_id = orjson.loads(raw)["id"]
+    try:
+        await ctx.mailer.send_invitation(
+            username=body.username,
+            email=body.email,
+            token=token,
+            expires_at=datetime.now(UTC) + ttl,
+        )
+    except Exception:
+        # Compensation: without the mail the account could never be activated; remove it so the
+        # username and email are free again. If this delete fails too, the sweeper removes it.
+        log.exception("invitation mail to user %s failed; removing the user", user_id)
+        await ctx.users.delete(user_id)
+        raise ApiError(
+            500, "the activation email could not be sent; please try again later"
+        ) from None
+    return data(raw, 201)
+
+
+@bp.put("/users/activate/<token:str>")
+@doc(
+    "Activate an account with the mailed token",
+    tag="auth",
+    ok=(204, None),
+    errors=(404,),
+    auth=None,
+)
+async def activate(request: Request, token: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    if not _INVITATION_TOKEN.fullmatch(token):
+        raise ApiError(404, "invitation not found or expired")
+    user_id = await ctx.users.activate(token_hash(token))
+    await ctx.cache.forget(user_id)
+    return no_content()
+
+
+@bp.post("/auth/login")
+@doc(
+    "Log in with email and password",
+    tag="auth",
+    ok=(200, TokenPair),
+    errors=(400, 401, 403),
+    body=LoginBody,
+    auth=None,
+    enveloped=True,
+)
+async def login(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    body = json_body(request, LoginBody)
+    row = await ctx.users.login(body.email)
+    if not await ctx.passwords.check(body.password, row["password_hash"] if row else None):
+        raise ApiError(401, "invalid email or password")
+    if not row["is_active"]:
+        raise ApiError(403, "the account is not activated yet; follow the link in the email")
+    pair = ctx.tokens.pair(row["user_id"])
+    await ctx.refresh_tokens.issue(
+        user_id=row["user_id"],
+        token_hash=token_hash(pair.refresh_token),
+        family_id=uuid.uuid4(),
+        ttl=timedelta(seconds=ctx.tokens.refresh_ttl),
+    )
+    return json({"data": pair.as_json()})
+
+
+@bp.post("/auth/refresh")
+@doc(
+    "Exchange a refresh token for a new pair",
+    tag="auth",
+    ok=(200, TokenPair),
+    errors=(400, 401),
+    body=RefreshBody,
+    auth=None,
+)
+async def refresh(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    body = json_body(request, RefreshBody)
+    user_id = ctx.tokens.verify(body.refresh_token, "refresh")
+    if user_id is None:
+        raise ApiError(401, "invalid refresh token")
+    pair = ctx.tokens.pair(user_id)
+    rotated = await ctx.refresh_tokens.rotate(
+        old_hash=token_hash(body.refresh_token),
+        new_hash=token_hash(pair.refresh_token),
+        ttl=timedelta(seconds=ctx.tokens.refresh_ttl),
+    )
+    if rotated != user_id:
+        raise ApiError(401, "invalid refresh token")
+    return json({"data": pair.as_json()})
+
+
+@bp.post("/auth/logout")
+@doc(
+    "Revoke this login's refresh tokens",
+    tag="auth",
+    ok=(204, None),
+    errors=(400,),
+    body=RefreshBody,
+)
+@authorized()
+async def logout(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    body = json_body(request, RefreshBody)
+    if not await ctx.refresh_tokens.revoke_family(
+        token_hash=token_hash(body.refresh_token), user_id=request.ctx.user["id"]
+    ):
+        raise ApiError(401, "invalid refresh token")
+    return no_content()

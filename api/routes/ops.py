@@ -1,0 +1,87 @@
+"""Operator routes behind Basic auth: health and debug variables."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sanic import Blueprint, HTTPResponse, Request, json
+
+from api import __version__
+from api.auth import basic_auth
+from api.docs import doc
+from api.schemas import Health
+
+bp = Blueprint("ops", url_prefix="/v1")
+
+
+async def _probe(check: object) -> str:
+    try:
+        async with asyncio.timeout(2):
+            await check
+    except Exception:  # any failure means the dependency cannot serve us
+        return "unavailable"
+    return "ok"
+
+
+@bp.get("/health")
+@doc(
+    "Health of the service and its dependencies",
+    tag="ops",
+    ok=(200, Health),
+    errors=(503,),
+    auth="basic",
+)
+@basic_auth
+async def health(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    database = await _probe(ctx.pool.fetchval("SELECT 1"))
+    cache = await _probe(ctx.redis.ping()) if ctx.redis is not None else "disabled"
+    healthy = database == "ok" and cache != "unavailable"
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "env": ctx.settings.env,
+        "version": __version__,
+        "database": database,
+        "cache": cache,
+    }
+    return json({"data": body}, status=200 if healthy else 503)
+
+
+@bp.get("/debug/vars")
+@doc(
+    "Runtime figures of this worker (expvar-style, no envelope)",
+    tag="ops",
+    ok=(200, None),
+    auth="basic",
+)
+@basic_auth
+async def debug_vars(request: Request) -> HTTPResponse:
+    ctx = request.app.ctx
+    pool = ctx.pool
+    size, idle = pool.get_size(), pool.get_idle_size()
+    return json(
+        {
+            "version": __version__,
+            "uptime_seconds": round(time.monotonic() - ctx.started, 3),
+            "tasks": len(asyncio.all_tasks()),
+            "database": {
+                "size": size,
+                "idle": idle,
+                "in_use": size - idle,
+                "min": pool.get_min_size(),
+                "max": pool.get_max_size(),
+            },
+            "cache": {
+                "enabled": ctx.redis is not None,
+                "hits": ctx.cache.hits,
+                "misses": ctx.cache.misses,
+                "errors": ctx.cache.errors,
+            },
+            "rate_limit": {
+                "enabled": ctx.limiter is not None,
+                "rejected": ctx.limiter.rejected if ctx.limiter else 0,
+            },
+            "requests": ctx.requests,
+        }
+    )

@@ -1,0 +1,105 @@
+"""Posts, version-checked edits and comments. Ownership and role rules live in the functions."""
+
+from __future__ import annotations
+
+import re
+
+from sanic import Blueprint, HTTPResponse, Request
+
+from api.auth import authorized
+from api.docs import doc
+from api.errors import ApiError
+from api.responses import data, no_content
+from api.schemas import Comment, CommentCreate, CommentsQuery, Post, PostCreate, PostUpdate
+from api.validation import json_body, query
+
+bp = Blueprint("posts", url_prefix="/v1/posts")
+_IF_MATCH = re.compile(r'\s*(?:W/)?"?([1-9][0-9]{0,9})"?\s*')
+
+
+@bp.post("")
+@doc("Create a post", tag="posts", ok=(201, Post), errors=(400,), body=PostCreate)
+@authorized()
+async def create_post(request: Request) -> HTTPResponse:
+    body = json_body(request, PostCreate)
+    raw = await request.app.ctx.posts.create(
+        user_id=request.ctx.user["id"], title=body.title, content=body.content, tags=body.tags
+    )
+    return data(raw, 201)
+
+
+@bp.get("/<post_id:id>")
+@doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
+@authorized()
+async def get_post(request: Request, post_id: int) -> HTTPResponse:
+    return data(await request.app.ctx.posts.get(post_id))
+
+
+@bp.patch("/<post_id:id>")
+@doc(
+    "Edit a post if `version` (or If-Match) is still current",
+    tag="posts",
+    ok=(200, Post),
+    errors=(400, 403, 404, 409),
+    body=PostUpdate,
+)
+@authorized()
+async def update_post(request: Request, post_id: int) -> HTTPResponse:
+    body = json_body(request, PostUpdate)
+    version = body.version or _if_match(request.headers.get("if-match"))
+    raw = await request.app.ctx.posts.update(
+        post_id=post_id,
+        actor_id=request.ctx.user["id"],
+        version=version,
+        title=body.title,
+        content=body.content,
+        tags=body.tags,
+    )
+    return data(raw)
+
+
+@bp.delete("/<post_id:id>")
+@doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
+@authorized()
+async def delete_post(request: Request, post_id: int) -> HTTPResponse:
+    await request.app.ctx.posts.delete(post_id=post_id, actor_id=request.ctx.user["id"])
+    return no_content()
+
+
+@bp.get("/<post_id:id>/comments")
+@doc(
+    "A post's comments, oldest first",
+    tag="posts",
+    ok=(200, Comment),
+    many=True,
+    errors=(400, 404),
+    query=CommentsQuery,
+)
+@authorized()
+async def list_comments(request: Request, post_id: int) -> HTTPResponse:
+    q = query(request, CommentsQuery)
+    return data(
+        await request.app.ctx.posts.comments(post_id=post_id, limit=q.limit, offset=q.offset)
+    )
+
+
+@bp.post("/<post_id:id>/comments")
+@doc("Comment on a post", tag="posts", ok=(201, Comment), errors=(400, 404), body=CommentCreate)
+@authorized()
+async def create_comment(request: Request, post_id: int) -> HTTPResponse:
+    body = json_body(request, CommentCreate)
+    raw = await request.app.ctx.posts.comment(
+        post_id=post_id, user_id=request.ctx.user["id"], content=body.content
+    )
+    return data(raw, 201)
+
+
+def _if_match(header: str | None) -> int:
+    match = _IF_MATCH.fullmatch(header or "")
+    if not match or int(match[1]) >= 2**31:
+        raise ApiError(
+            400,
+            "the version you read is required: a `version` field or If-Match",
+            [{"field": "version", "message": "Field required"}],
+        )
+    return int(match[1])

@@ -1,0 +1,93 @@
+"""Profiles, follows, the feed and roles."""
+
+from __future__ import annotations
+
+import orjson
+from sanic import Blueprint, HTTPResponse, Request
+
+from api.auth import ADMIN, authorized
+from api.docs import doc
+from api.responses import data, no_content
+from api.schemas import FeedQuery, Post, RoleBody, User
+from api.validation import json_body, query
+
+bp = Blueprint("users", url_prefix="/v1/users")
+
+
+@bp.get("/feed")
+@doc(
+    "Posts of the caller and the users it follows",
+    tag="users",
+    ok=(200, Post),
+    many=True,
+    errors=(400,),
+    query=FeedQuery,
+)
+@authorized()
+async def feed(request: Request) -> HTTPResponse:
+    q = query(request, FeedQuery)
+    raw = await request.app.ctx.users.feed(
+        user_id=request.ctx.user["id"],
+        limit=q.limit,
+        offset=q.offset,
+        sort=q.sort,
+        tags=q.tag_list,
+        search=q.search or None,
+        since=q.since,
+        until=q.until,
+    )
+    return data(raw)
+
+
+@bp.get("/<user_id:id>")
+@doc(
+    "A user's profile (email for the user itself and admins)",
+    tag="users",
+    ok=(200, User),
+    errors=(404,),
+)
+@authorized()
+async def get_user(request: Request, user_id: int) -> HTTPResponse:
+    me = request.ctx.user
+    if user_id == me["id"]:
+        return data(request.ctx.user_raw)
+    ctx = request.app.ctx
+    raw = await ctx.cache.get(user_id, ctx.users.get)
+    if me["role"]["level"] >= ADMIN:
+        return data(raw)
+    user = orjson.loads(raw)
+    del user["email"]
+    return data(orjson.dumps(user))
+
+
+@bp.put("/<user_id:id>/follow")
+@doc("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
+@authorized()
+async def follow(request: Request, user_id: int) -> HTTPResponse:
+    await request.app.ctx.users.follow(request.ctx.user["id"], user_id)
+    return no_content()
+
+
+@bp.put("/<user_id:id>/unfollow")
+@doc("Stop following a user", tag="users", ok=(204, None), errors=(404,))
+@authorized()
+async def unfollow(request: Request, user_id: int) -> HTTPResponse:
+    await request.app.ctx.users.unfollow(request.ctx.user["id"], user_id)
+    return no_content()
+
+
+@bp.put("/<user_id:id>/role")
+@doc(
+    "Set a user's role (admins only)",
+    tag="users",
+    ok=(200, User),
+    errors=(400, 403, 404),
+    body=RoleBody,
+)
+@authorized(ADMIN)
+async def set_role(request: Request, user_id: int) -> HTTPResponse:
+    ctx = request.app.ctx
+    body = json_body(request, RoleBody)
+    raw = await ctx.users.set_role(user_id, body.role)
+    await ctx.cache.forget(user_id)
+    return data(raw)

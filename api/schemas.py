@@ -1,0 +1,191 @@
+"""Request and response models (the DTOs); request models reject unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+MAX_INT4 = 2**31 - 1
+
+
+def _password_bytes(value: str) -> str:
+    # bcrypt's limit is 72 bytes, not characters: 37 "é" are 74 bytes.
+    if not 8 <= len(value.encode()) <= 72:
+        raise ValueError("must be 8 to 72 bytes long")
+    return value
+
+
+def _distinct(tags: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(tags))
+    if len(unique) > 10:
+        raise ValueError("at most 10 distinct tags")
+    return unique
+
+
+Username = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+Email = Annotated[EmailStr, StringConstraints(max_length=255)]
+Password = Annotated[str, AfterValidator(_password_bytes)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Content = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(_distinct)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RegisterBody(Body):
+    username: Username
+    email: Email
+    password: Password
+
+
+class LoginBody(Body):
+    email: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=72)]
+
+
+class RefreshBody(Body):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class PostCreate(Body):
+    title: Title
+    content: Content
+    tags: Tags = []
+
+
+class PostUpdate(Body):
+    title: Title | None = None
+    content: Content | None = None
+    tags: Tags | None = None
+    # The version the client read; If-Match may carry it instead.
+    version: Annotated[int, Field(ge=1, le=MAX_INT4)] | None = None
+
+
+class CommentCreate(Body):
+    content: Content
+
+
+class RoleBody(Body):
+    role: Literal["user", "moderator", "admin"]
+
+
+class Query(BaseModel):
+    # Query strings are text: numbers are parsed (lax), unknown parameters are ignored.
+    model_config = ConfigDict(extra="ignore")
+
+
+class FeedQuery(Query):
+    limit: int = Field(20, ge=1, le=20)
+    offset: int = Field(0, ge=0, le=MAX_INT4)
+    sort: Literal["asc", "desc"] = "desc"
+    tags: Annotated[str, StringConstraints(max_length=400)] | None = None
+    search: Annotated[str, StringConstraints(max_length=100)] | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: str | None) -> str | None:
+        tags = _split_tags(value)
+        if len(tags) > 5 or any(len(t) > 32 for t in tags):
+            raise ValueError("at most 5 comma-separated tags of at most 32 characters")
+        return value
+
+    @property
+    def tag_list(self) -> list[str] | None:
+        return _split_tags(self.tags) or None
+
+
+def _split_tags(value: str | None) -> list[str]:
+    return list(dict.fromkeys(t.strip() for t in (value or "").split(",") if t.strip()))
+
+
+class CommentsQuery(Query):
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=MAX_INT4)
+
+
+# Response shapes, for the OpenAPI document (the database builds the JSON itself).
+
+
+class Role(BaseModel):
+    id: int
+    name: Literal["user", "moderator", "admin"]
+    level: int
+
+
+class User(BaseModel):
+    id: int
+    username: str
+    email: str | None = Field(None, description="only for the user itself and admins")
+    created_at: datetime
+    is_active: bool
+    role: Role
+
+
+class Author(BaseModel):
+    id: int
+    username: str
+
+
+class Post(BaseModel):
+    id: int
+    user_id: int
+    title: str
+    content: str
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    comments_count: int
+    user: Author
+
+
+class Comment(BaseModel):
+    id: int
+    post_id: int
+    user_id: int
+    content: str
+    created_at: datetime
+    user: Author
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Error(BaseModel):
+    error: str
+    details: list[FieldError] | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    env: str
+    version: str
+    database: Literal["ok", "unavailable"]
+    cache: Literal["ok", "unavailable", "disabled"]

@@ -1,0 +1,125 @@
+"""JWT issue and verification, password hashing, token hashing and Basic auth."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+import bcrypt
+import jwt
+
+from api.settings import Settings
+
+ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "iss", "aud", "jti", "typ"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+        }
+
+
+class Tokens:
+    """Signs and verifies the service's JWTs; the algorithm is pinned when verifying."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._secret = settings.jwt_secret
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self.access_ttl = settings.access_token_ttl
+        self.refresh_ttl = settings.refresh_token_ttl
+
+    def _sign(self, user_id: int, typ: str, ttl: int) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": str(user_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl,
+            "iss": self._issuer,
+            "aud": self._audience,
+            "jti": uuid.uuid4().hex,
+            "typ": typ,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def pair(self, user_id: int) -> TokenPair:
+        return TokenPair(
+            self._sign(user_id, "access", self.access_ttl),
+            self._sign(user_id, "refresh", self.refresh_ttl),
+            self.access_ttl,
+        )
+
+    def verify(self, token: str, typ: str) -> int | None:
+        """The user id of a valid token of type `typ`, else None (any defect: same answer)."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": _REQUIRED_CLAIMS},
+            )
+            user_id = int(claims["sub"])
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return None
+        if claims["typ"] != typ or not 0 < user_id < 2**63:
+            return None
+        return user_id
+
+
+def token_hash(token: str) -> bytes:
+    """What the database stores of a token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)  # 43 characters of [A-Za-z0-9_-]
+
+
+class Passwords:
+    """bcrypt, run in a thread: a hash costs tens of milliseconds the event loop must not wait."""
+
+    def __init__(self, cost: int) -> None:
+        self._cost = cost
+        # Compared against when the email is unknown, so both answers take as long.
+        self._dummy = bcrypt.hashpw(b"not a password", bcrypt.gensalt(cost))
+
+    async def hash(self, password: str) -> str:
+        salt = bcrypt.gensalt(self._cost)
+        digest = await asyncio.to_thread(bcrypt.hashpw, password.encode(), salt)
+        return digest.decode()
+
+    async def check(self, password: str, hashed: str | None) -> bool:
+        stored = hashed.encode() if hashed else self._dummy
+        ok = await asyncio.to_thread(bcrypt.checkpw, password.encode(), stored)
+        return ok and hashed is not None
+
+
+def basic_auth_ok(header: str | None, username: str, password: str) -> bool:
+    """Whether an Authorization header carries these Basic credentials (constant-time compare)."""
+    if not header or not header.startswith("Basic "):
+        return False
+    try:
+        given = base64.b64decode(header[6:], validate=True)
+    except ValueError:
+        return False
+    expected = f"{username}:{password}".encode()
+    return hmac.compare_digest(given, expected)
