@@ -18,12 +18,14 @@ from sanic import HTTPResponse, Request, Sanic
 from api import __version__
 from api.cache import UserCache, create_redis
 from api.db import Posts, RefreshTokens, Users, create_pool
+from api.docs import SPEC_URI, UI_PREFIX, mount_swagger_ui
 from api.errors import ApiError, render
 from api.mail import Mailer, build_mailer
 from api.ratelimit import RateLimiter
 from api.routes import auth, ops, posts, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
+from api.sweeper import sweep_invitations
 
 access_log = logging.getLogger("gosocial.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -77,8 +79,13 @@ def create_app(settings: Settings | None = None) -> Sanic:
         CORS_ALLOW_HEADERS="Authorization,Content-Type,If-Match,X-Request-ID",
         CORS_EXPOSE_HEADERS="X-Request-ID,X-RateLimit-Limit,X-RateLimit-Remaining,"
         "X-RateLimit-Reset,Retry-After,ETag",
-        OAS_URL_PREFIX="/v1/swagger",
-        OAS_UI_DEFAULT="swagger",
+        # sanic-ext builds and serves the document at /v1/swagger/openapi.json; its own UIs
+        # load their assets from CDNs (and Swagger's OAuth2 page at run time), so both are off
+        # and the UI comes from the swagger-ui-py package (mount_swagger_ui below).
+        OAS_URL_PREFIX=UI_PREFIX,
+        OAS_URI_TO_JSON=SPEC_URI,
+        OAS_UI_DEFAULT=None,
+        OAS_UI_SWAGGER=False,
         OAS_UI_REDOC=False,
         OAS_AUTODOC=False,
     )
@@ -89,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
     app.ext.openapi.add_security_scheme("basic", "http", scheme="basic")
+    mount_swagger_ui(app)
     app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
     for module in (auth, users, posts, ops):
         app.blueprint(module.bp)
@@ -105,6 +113,16 @@ def create_app(settings: Settings | None = None) -> Sanic:
             )
         ctx.users, ctx.posts = Users(ctx.pool), Posts(ctx.pool)
         ctx.refresh_tokens = RefreshTokens(ctx.pool)
+
+    @app.after_server_start
+    async def start_sweeper(app: Sanic) -> None:
+        app.add_task(
+            sweep_invitations(ctx.users, settings.invitation_sweep_interval), name="sweeper"
+        )
+
+    @app.before_server_stop
+    async def stop_sweeper(app: Sanic) -> None:
+        await app.cancel_task("sweeper", raise_exception=False)
 
     @app.after_server_stop
     async def close_resources(app: Sanic) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import redis
 import testing.postgresql
 
 from tests.services import Mailbox, api_server, postgresql_factory, redis_server, smtp_server
@@ -98,6 +99,7 @@ def service_env(app_database_url: str, redis_url: str, smtp: tuple[int, Mailbox]
         "MAIL_BACKOFF": "0.01",
         "BCRYPT_COST": "4",
         "RATE_LIMIT_ENABLED": "false",
+        "INVITATION_SWEEP_INTERVAL": "0.5",
         "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
     }
 
@@ -113,10 +115,54 @@ def base_url(service_env: dict[str, str], server_log: Path) -> Iterator[str]:
         yield url
 
 
+def assert_error_shape(body: object) -> None:
+    """`{"error": str}` or `{"error": str, "details": [{"field": str, "message": str}, ...]}`."""
+    assert isinstance(body, dict), body
+    assert set(body) in ({"error"}, {"error", "details"}), body
+    assert isinstance(body["error"], str) and body["error"], body
+    if "details" in body:
+        assert isinstance(body["details"], list) and body["details"], body
+        for item in body["details"]:
+            assert isinstance(item, dict) and set(item) == {"field", "message"}, body
+            assert isinstance(item["field"], str) and isinstance(item["message"], str), body
+
+
+def assert_error(response: httpx.Response, status: int, field: str | None = None) -> dict:
+    """The response is an error of `status` in the contract's shape (naming `field`, if given)."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert_error_shape(body)
+    if field is not None:
+        fields = [d["field"] for d in body.get("details", [])]
+        assert field in fields, body
+    return body
+
+
+def _check_response(response: httpx.Response) -> None:
+    """Every response carries X-Request-ID; every error body has the contract's shape."""
+    assert response.headers.get("x-request-id"), (response.request.url, response.status_code)
+    if response.status_code >= 400:
+        response.read()
+        assert_error_shape(response.json())
+
+
 @pytest.fixture
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as c:
+    with httpx.Client(
+        base_url=base_url, timeout=30, event_hooks={"response": [_check_response]}
+    ) as c:
         yield c
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A synchronous client of the service's Redis, for looking at the cache."""
+    r = redis.Redis.from_url(redis_url)
+    try:
+        yield r
+    finally:
+        r.close()
 
 
 @dataclass
@@ -165,3 +211,16 @@ def make_account(client: httpx.Client, mailbox: Mailbox, db: Database):
         )
 
     return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def create_post(
+    client: httpx.Client, account: Account, title: str = "a title", **fields: Any
+) -> dict:
+    body = {"title": title, "content": fields.pop("content", f"content of {title}"), **fields}
+    r = client.post("/v1/posts", json=body, headers=account.headers)
+    assert r.status_code == 201, r.text
+    return r.json()["data"]
