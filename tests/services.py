@@ -106,11 +106,13 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.refusals = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("bounce"):
-            return "550 5.1.1 mailbox unavailable"
-        if address.startswith("flaky"):
+        if address.startswith(("bounce", "flaky")):
+            self.refusals += 1
+            if address.startswith("bounce"):
+                return "550 5.1.1 mailbox unavailable"
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -1,0 +1,42 @@
+-- Deploy gosocial:functions/delete_post to pg
+-- requires: schema/posts
+-- requires: schema/roles
+
+BEGIN;
+
+CREATE OR REPLACE FUNCTION api.delete_post(p_post_id bigint, p_actor_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_owner_id bigint;
+BEGIN
+    SELECT p.user_id INTO v_owner_id FROM posts p WHERE p.id = p_post_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
+
+    -- Only admins may delete someone else's post.
+    IF v_owner_id <> p_actor_id
+       AND coalesce((SELECT r.level
+                       FROM users u
+                       JOIN roles r ON r.id = u.role_id
+                      WHERE u.id = p_actor_id), 0) < 3 THEN
+        RAISE EXCEPTION 'you may not delete this post' USING ERRCODE = 'SN403';
+    END IF;
+
+    -- Comments go with it (ON DELETE CASCADE).
+    DELETE FROM posts WHERE id = p_post_id;
+END;
+$$;
+
+REVOKE ALL ON FUNCTION api.delete_post(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.delete_post(bigint, bigint) TO gosocial_app;
+
+COMMENT ON FUNCTION api.delete_post(bigint, bigint) IS
+    'Deletes a post and its comments. Raises SN404 when the post does not exist, SN403 when '
+    'the actor is neither its owner nor an admin.';
+
+COMMIT;

@@ -1,0 +1,42 @@
+-- Deploy gosocial:functions/get_user to pg
+-- requires: schema/users
+-- requires: schema/roles
+
+BEGIN;
+
+CREATE OR REPLACE FUNCTION api.get_user(p_user_id bigint)
+RETURNS json
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_user json;
+BEGIN
+    SELECT json_build_object(
+               'id', u.id,
+               'username', u.username,
+               'email', u.email,
+               'created_at', u.created_at,
+               'is_active', u.is_active,
+               'role', json_build_object('id', r.id, 'name', r.name, 'level', r.level))
+      INTO v_user
+      FROM users u
+      JOIN roles r ON r.id = u.role_id
+     WHERE u.id = p_user_id;
+
+    IF v_user IS NULL THEN
+        RAISE EXCEPTION 'user not found' USING ERRCODE = 'SN404';
+    END IF;
+    RETURN v_user;
+END;
+$$;
+
+REVOKE ALL ON FUNCTION api.get_user(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.get_user(bigint) TO gosocial_app;
+
+COMMENT ON FUNCTION api.get_user(bigint) IS
+    'Returns the user with its role as json. Raises SN404 when the user does not exist.';
+
+COMMIT;

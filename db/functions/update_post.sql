@@ -1,0 +1,90 @@
+-- Deploy gosocial:functions/update_post to pg
+-- requires: schema/posts
+-- requires: schema/comments
+-- requires: schema/roles
+
+BEGIN;
+
+CREATE OR REPLACE FUNCTION api.update_post(
+    p_post_id bigint,
+    p_actor_id bigint,
+    p_version integer,
+    p_title text,
+    p_content text,
+    p_tags text[]
+)
+RETURNS json
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_owner_id bigint;
+    v_post json;
+BEGIN
+    SELECT p.user_id INTO v_owner_id FROM posts p WHERE p.id = p_post_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
+
+    -- Moderators and above may edit anyone's post; an unknown actor may not.
+    IF v_owner_id <> p_actor_id
+       AND coalesce((SELECT r.level
+                       FROM users u
+                       JOIN roles r ON r.id = u.role_id
+                      WHERE u.id = p_actor_id), 0) < 2 THEN
+        RAISE EXCEPTION 'you may not edit this post' USING ERRCODE = 'SN403';
+    END IF;
+
+    -- The version test is in the UPDATE itself: a concurrent writer holding the
+    -- row makes this one re-check it after commit and match nothing.
+    WITH p AS (
+        UPDATE posts
+           SET title = coalesce(p_title, title),
+               content = coalesce(p_content, content),
+               tags = CASE
+                          WHEN p_tags IS NULL THEN tags
+                          ELSE (SELECT coalesce(array_agg(d.t ORDER BY d.ord), '{}')
+                                  FROM (SELECT x.t, min(x.ord) AS ord
+                                          FROM unnest(p_tags) WITH ORDINALITY AS x(t, ord)
+                                         WHERE x.t IS NOT NULL
+                                         GROUP BY x.t) d)
+                      END,
+               version = version + 1,
+               updated_at = now()
+         WHERE id = p_post_id
+           AND version = p_version
+        RETURNING *
+    )
+    SELECT json_build_object(
+               'id', p.id,
+               'user_id', p.user_id,
+               'title', p.title,
+               'content', p.content,
+               'tags', p.tags,
+               'version', p.version,
+               'created_at', p.created_at,
+               'updated_at', p.updated_at,
+               'comments_count', (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+               'user', json_build_object('id', u.id, 'username', u.username))
+      INTO v_post
+      FROM p
+      JOIN users u ON u.id = p.user_id;
+
+    IF v_post IS NULL THEN
+        RAISE EXCEPTION 'post was modified by someone else' USING ERRCODE = 'SN409';
+    END IF;
+    RETURN v_post;
+END;
+$$;
+
+REVOKE ALL ON FUNCTION api.update_post(bigint, bigint, integer, text, text, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.update_post(bigint, bigint, integer, text, text, text[]) TO gosocial_app;
+
+COMMENT ON FUNCTION api.update_post(bigint, bigint, integer, text, text, text[]) IS
+    'Updates title, content and tags (NULL keeps a field; tags deduplicated) if p_version is '
+    'still current, bumps version and updated_at, and returns the post. Raises SN404 when the '
+    'post does not exist, SN403 when the actor is neither its owner nor a moderator or admin, '
+    'SN409 when the version is stale (nothing changes).';
+
+COMMIT;

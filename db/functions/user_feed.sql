@@ -1,0 +1,110 @@
+-- Deploy gosocial:functions/user_feed to pg
+-- requires: schema/posts
+-- requires: schema/comments
+-- requires: schema/followers
+
+BEGIN;
+
+CREATE OR REPLACE FUNCTION api.user_feed(
+    p_user_id bigint,
+    p_limit integer,
+    p_offset integer,
+    p_sort text,
+    p_tags text[],
+    p_search text,
+    p_since timestamptz,
+    p_until timestamptz
+)
+RETURNS json
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_filters text := '';
+    v_pattern text;
+    v_feed json;
+BEGIN
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 20 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 20' USING ERRCODE = 'SN400';
+    END IF;
+    IF p_offset IS NULL OR p_offset < 0 THEN
+        RAISE EXCEPTION 'offset must not be negative' USING ERRCODE = 'SN400';
+    END IF;
+    IF p_sort IS NULL OR p_sort NOT IN ('asc', 'desc') THEN
+        RAISE EXCEPTION 'sort must be asc or desc' USING ERRCODE = 'SN400';
+    END IF;
+    IF cardinality(p_tags) > 5 THEN
+        RAISE EXCEPTION 'at most 5 tags may be given' USING ERRCODE = 'SN400';
+    END IF;
+    IF length(p_search) > 100 THEN
+        RAISE EXCEPTION 'search must be at most 100 characters' USING ERRCODE = 'SN400';
+    END IF;
+
+    -- Only the filters in use enter the query, so each is planned for what it is.
+    IF cardinality(p_tags) > 0 THEN
+        v_filters := v_filters || ' AND p.tags @> $2';
+    END IF;
+    IF p_search <> '' THEN
+        -- The user's text is matched literally: %, _ and \ lose their ILIKE meaning.
+        v_pattern := '%' || replace(replace(replace(p_search, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+        v_filters := v_filters || ' AND (p.title ILIKE $3 OR p.content ILIKE $3)';
+    END IF;
+    IF p_since IS NOT NULL THEN
+        v_filters := v_filters || ' AND p.created_at >= $4';
+    END IF;
+    IF p_until IS NOT NULL THEN
+        v_filters := v_filters || ' AND p.created_at <= $5';
+    END IF;
+
+    -- For the user and each followed user (followers_follower_idx), walk that
+    -- user's posts in feed order on posts_user_created_idx and stop after
+    -- offset + limit rows; then merge, cut the page, and only for the page's
+    -- rows count comments and fetch authors.
+    EXECUTE format($q$
+        SELECT coalesce(json_agg(json_build_object(
+                            'id', p.id,
+                            'user_id', p.user_id,
+                            'title', p.title,
+                            'content', p.content,
+                            'tags', p.tags,
+                            'version', p.version,
+                            'created_at', p.created_at,
+                            'updated_at', p.updated_at,
+                            'comments_count', (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+                            'user', json_build_object('id', u.id, 'username', u.username))
+                        ORDER BY p.created_at %1$s, p.id %1$s), '[]')
+          FROM (SELECT p.*
+                  FROM (SELECT $1 AS user_id
+                        UNION ALL
+                        SELECT f.user_id FROM followers f WHERE f.follower_id = $1) a
+                 CROSS JOIN LATERAL (
+                        SELECT p.*
+                          FROM posts p
+                         WHERE p.user_id = a.user_id %2$s
+                         ORDER BY p.created_at %1$s, p.id %1$s
+                         LIMIT $6 + $7) p
+                 ORDER BY p.created_at %1$s, p.id %1$s
+                 LIMIT $6 OFFSET $7) p
+          JOIN users u ON u.id = p.user_id
+        $q$, p_sort, v_filters)
+    INTO v_feed
+    USING p_user_id, p_tags, v_pattern, p_since, p_until, p_limit::bigint, p_offset::bigint;
+
+    RETURN v_feed;
+END;
+$$;
+
+REVOKE ALL ON FUNCTION api.user_feed(bigint, integer, integer, text, text[], text, timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.user_feed(bigint, integer, integer, text, text[], text, timestamptz, timestamptz) TO gosocial_app;
+
+COMMENT ON FUNCTION api.user_feed(bigint, integer, integer, text, text[], text, timestamptz, timestamptz) IS
+    'Returns a page of posts by p_user_id and the users it follows, as a json array of posts '
+    'with comments_count and author, ordered by created_at then id in p_sort direction. Filters: '
+    'posts having all p_tags, p_search as a case-insensitive substring of title or content, '
+    'created_at within [p_since, p_until]; NULL or empty means no filter. Raises SN400 unless '
+    '1 <= p_limit <= 20, p_offset >= 0, p_sort is asc or desc, at most 5 tags and a search of '
+    'at most 100 characters.';
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert gosocial:functions/revoke_refresh_family from pg
+
+BEGIN;
+
+DROP FUNCTION api.revoke_refresh_family(bytea, bigint);
+
+COMMIT;

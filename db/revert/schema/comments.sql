@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/comments from pg
+
+BEGIN;
+
+DROP TABLE social.comments;
+
+COMMIT;

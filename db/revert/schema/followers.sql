@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/followers from pg
+
+BEGIN;
+
+DROP TABLE social.followers;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/invitations from pg
+
+BEGIN;
+
+DROP TABLE social.invitations;
+
+COMMIT;

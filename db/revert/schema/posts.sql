@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/posts from pg
+
+BEGIN;
+
+DROP TABLE social.posts;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/roles from pg
+
+BEGIN;
+
+DROP TABLE social.roles;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/users from pg
+
+BEGIN;
+
+DROP TABLE social.users;
+
+COMMIT;
