@@ -19,14 +19,14 @@ run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Red
 	@scripts/run.sh
 
 test: install ## lint, then every test: pgTAP, sqitch round trip, HTTP, mail, faults
-	$(VENV)/bin/ruff check api tests bench
+	$(VENV)/bin/ruff check api tests $(wildcard bench)
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 lint: install ## ruff
-	$(VENV)/bin/ruff check api tests bench
+	$(VENV)/bin/ruff check api tests $(wildcard bench)
 
 fmt: install ## ruff format and import order
-	$(VENV)/bin/ruff check --fix api tests bench && $(VENV)/bin/ruff format api tests bench
+	$(VENV)/bin/ruff check --fix api tests $(wildcard bench) && $(VENV)/bin/ruff format api tests $(wildcard bench)
 
 db-deploy: install ## sqitch deploy to DATABASE_URL
 	sqitch deploy $(SQITCH_TARGET)
@@ -49,3 +49,6 @@ seed: install ## fill DATABASE_URL with deterministic data (SEED_ARGS="-v users=
 
 seed-large: ## seed at benchmark size: 100k users, 1M posts, 50 follows each
 	$(MAKE) seed SEED_ARGS="-v users=100000 -v posts=1000000 -v follows=50"
+
+gen-docs: install ## write docs/openapi.json
+	$(PY) -m api.openapi_dump docs/openapi.json

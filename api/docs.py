@@ -1,21 +1,42 @@
-"""OpenAPI helpers: pydantic models registered as components and referenced by `$ref`.
+"""OpenAPI helpers: the `doc(...)` decorator of every handler, and the offline Swagger UI.
 
-sanic-ext renders a pydantic v2 class passed straight to `openapi.body`/`response` wrongly;
-registered components referenced by a raw `$ref` come out right, nested models included.
+sanic-ext renders a pydantic v2 class passed straight to `openapi.body`/`response` wrongly, and
+its document is OpenAPI 3.0.3 while pydantic writes JSON Schema 2020-12 (`type: "null"`,
+`const`). So the models are turned into 3.0 schemas here and registered as components, and
+operations reference them by `$ref`; parameters and empty responses are written as raw objects
+because sanic-ext's own conversion of a plain dict is wrong too.
 """
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
+from sanic import Sanic
 from sanic_ext.extensions.openapi import openapi
+from sanic_ext.extensions.openapi.builders import OperationStore, SpecificationBuilder
+from sanic_ext.extensions.openapi.definitions import Response
+from sanic_ext.extensions.openapi.types import Schema
+from swagger_ui import api_doc
 
 from api.schemas import Error
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+UI_PREFIX = "/v1/swagger"
+SPEC_URI = "/openapi.json"
+MAX_PATH_ID = 2**63 - 1  # the range the `<name:id>` route pattern accepts (api.app.MAX_ID)
+_REF = "#/components/schemas/{model}"
+OAS_TAGS = (
+    ("auth", "Registration, activation, login and tokens"),
+    ("users", "Profiles, follows, the feed and roles"),
+    ("posts", "Posts and their comments"),
+    ("ops", "Operator routes (HTTP Basic)"),
+)
 
 _STATUS_TEXT = {
     200: "OK",
@@ -33,9 +54,65 @@ _STATUS_TEXT = {
 }
 
 
+class RawSchema(Schema):
+    """A schema object serialized exactly as given (sanic-ext's `Schema` drops unknown keys)."""
+
+    def guard(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return fields
+
+
+# --------------------------------------------------------------------------------------------
+# JSON Schema 2020-12 (pydantic) to OpenAPI 3.0 schema objects
+
+
+def oas30(schema: Any) -> Any:
+    """`schema` rewritten for OpenAPI 3.0: `nullable` for `null` unions, `enum` for `const`."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs", "patternProperties"):
+            out[key] = {name: oas30(sub) for name, sub in value.items()}
+        elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            out[key] = [oas30(sub) for sub in value]
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = oas30(value)
+        else:
+            out[key] = value
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    for bound, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        value = out.get(bound)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[plain], out[bound] = value, True
+    branches = out.get("anyOf")
+    if branches and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        del out["anyOf"]
+        if len(rest) == 1 and "$ref" not in rest[0]:
+            out = {**rest[0], **out}
+        else:
+            # `$ref` siblings are ignored in 3.0: wrap the reference.
+            out["allOf" if len(rest) == 1 else "anyOf"] = rest
+        out["nullable"] = True
+    return out
+
+
+def component(model: type[BaseModel]) -> str:
+    """Register `model` (and the models it nests) as 3.0 components; its `$ref`."""
+    spec = SpecificationBuilder()
+    name = model.__name__
+    if not spec.has_component("schemas", name):
+        schema = model.model_json_schema(ref_template=_REF)
+        for nested, sub in schema.pop("$defs", {}).items():
+            if not spec.has_component("schemas", nested):
+                spec.add_component("schemas", nested, oas30(sub))
+        spec.add_component("schemas", name, oas30(schema))
+    return _REF.format(model=name)
+
+
 def ref(model: type[BaseModel]) -> dict[str, dict[str, str]]:
-    openapi.component(model)
-    return {"application/json": {"$ref": f"#/components/schemas/{model.__name__}"}}
+    return {"application/json": {"$ref": component(model)}}
 
 
 @cache
@@ -43,6 +120,75 @@ def envelope(model: type[BaseModel], many: bool = False) -> type[BaseModel]:
     """The `{"data": ...}` wrapper of a success body, as its own named component."""
     name = f"{model.__name__}{'List' if many else ''}Response"
     return create_model(name, data=(list[model] if many else model, ...))
+
+
+# --------------------------------------------------------------------------------------------
+# Documentation-only shapes (the handlers build these bodies by hand)
+
+
+class PoolFigures(BaseModel):
+    size: int
+    idle: int
+    in_use: int
+    min: int
+    max: int
+
+
+class CacheFigures(BaseModel):
+    enabled: bool
+    hits: int
+    misses: int
+    errors: int
+
+
+class RateLimitFigures(BaseModel):
+    enabled: bool
+    rejected: int
+
+
+class DebugVars(BaseModel):
+    version: str
+    uptime_seconds: float
+    tasks: int = Field(description="live asyncio tasks of this worker")
+    database: PoolFigures
+    cache: CacheFigures
+    rate_limit: RateLimitFigures
+    requests: dict[str, int] = Field(description="responses by status class, e.g. `2xx`")
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+
+
+def _query_parameters(model: type[BaseModel]) -> list[tuple[str, dict[str, Any], bool, str | None]]:
+    """(name, schema, required, description) of each field: an absent parameter is not null."""
+    properties = oas30(model.model_json_schema(ref_template=_REF)).get("properties", {})
+    result = []
+    for name, field in model.model_fields.items():
+        schema = {k: v for k, v in properties[name].items() if k not in ("title", "nullable")}
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        description = field.description or schema.pop("description", None)
+        result.append((name, schema, field.is_required(), description))
+    return result
+
+
+def _path_parameters(func: Callable[..., Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The handler's path arguments: `int` ones are the `<name:id>` pattern's positive ids."""
+    hints = typing.get_type_hints(func)
+    result = []
+    for name in list(inspect.signature(func).parameters)[1:]:  # after `request`
+        if hints.get(name) is int:
+            result.append(
+                (name, {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_PATH_ID})
+            )
+        else:
+            result.append((name, {"type": "string"}))
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The decorator
 
 
 def doc(
@@ -56,27 +202,82 @@ def doc(
     many: bool = False,
     auth: str | None = "bearer",
     enveloped: bool = True,
+    ok_also: tuple[int, ...] = (),
+    if_match: bool = False,
 ) -> Callable[[F], F]:
-    """Document a handler: summary, request body, query parameters, responses and security."""
+    """Document a handler: summary, parameters, request body, responses and security.
+
+    `ok_also`: other statuses answered with the success shape (health's `503`). Every
+    operation also documents `429` and `500`; with a body, `400` and `413`; with a query,
+    `400`; with `auth`, `401`.
+    """
 
     def decorate(func: F) -> F:
+        operation = OperationStore()[func]
         status, model = ok
         func = openapi.summary(summary)(func)
         func = openapi.tag(tag)(func)
+        func = openapi.operation(func.__name__)(func)
+        for name, schema in _path_parameters(func):
+            description = f"{name.removesuffix('_id')} id" if name.endswith("_id") else name
+            func = openapi.parameter(name, RawSchema(**schema), "path", description=description)(
+                func
+            )
+        for name, schema, required, description in _query_parameters(query) if query else []:
+            func = openapi.parameter(
+                name, RawSchema(**schema), "query", required=required, description=description
+            )(func)
+        if if_match:
+            func = openapi.parameter(
+                "If-Match",
+                RawSchema(type="string", pattern=r'^(W/)?"?[1-9][0-9]{0,9}"?$'),
+                "header",
+                description='the version read, `"<version>"`: stands in for the body field',
+            )(func)
         if body is not None:
             func = openapi.body(ref(body), required=True)(func)
-        for name, field in (query.model_fields if query else {}).items():
-            schema = {"type": "integer"} if field.annotation is int else {"type": "string"}
-            func = openapi.parameter(name, schema, "query", description=field.description)(func)
-        content = ref(envelope(model, many) if enveloped else model) if model else None
-        func = openapi.response(status, content, _STATUS_TEXT[status])(func)
+
+        for code in (status, *ok_also):
+            if model is None:
+                operation.responses[code] = Response(status=code, description=_STATUS_TEXT[code])
+            else:
+                content = ref(envelope(model, many) if enveloped else model)
+                func = openapi.response(code, content, _STATUS_TEXT[code])(func)
         statuses = set(errors) | {429, 500}
+        if body is not None:
+            statuses |= {400, 413}
+        if query is not None:
+            statuses.add(400)
         if auth:
             statuses.add(401)
-        for code in sorted(statuses):
+        for code in sorted(statuses - {status, *ok_also}):
             func = openapi.response(code, ref(Error), _STATUS_TEXT[code])(func)
         if auth:
             func = openapi.secured(auth)(func)
         return func
 
     return decorate
+
+
+# --------------------------------------------------------------------------------------------
+# The offline Swagger UI
+
+
+def mount_swagger_ui(app: Sanic) -> None:
+    """Swagger UI at `/v1/swagger/`, its assets served from the swagger-ui-py package itself.
+
+    The page reads sanic-ext's `/v1/swagger/openapi.json`; nothing is loaded from elsewhere
+    (the online validator badge is off).
+    """
+    api_doc(
+        app,
+        app_type="sanic",
+        config_rel_url=SPEC_URI,
+        url_prefix=UI_PREFIX,
+        title="GoSocial API",
+        parameters={
+            "validatorUrl": "null",
+            "persistAuthorization": "true",
+            "operationsSorter": '"alpha"',
+        },
+    )

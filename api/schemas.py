@@ -26,6 +26,13 @@ def _password_bytes(value: str) -> str:
     return value
 
 
+def _at_most_72_bytes(value: str) -> str:
+    # A longer password cannot be right, and bcrypt 5 raises on it (a 500) instead of answering.
+    if len(value.encode()) > 72:
+        raise ValueError("must be at most 72 bytes long")
+    return value
+
+
 def _distinct(tags: list[str]) -> list[str]:
     unique = list(dict.fromkeys(tags))
     if len(unique) > 10:
@@ -56,7 +63,7 @@ class RegisterBody(Body):
 
 class LoginBody(Body):
     email: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=72)]
+    password: Annotated[str, StringConstraints(min_length=1), AfterValidator(_at_most_72_bytes)]
 
 
 class RefreshBody(Body):

@@ -11,6 +11,7 @@ ls /usr/share/postgresql/*/extension/pgtap.control >/dev/null 2>&1 || need+=(pos
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
 command -v psql >/dev/null || need+=(postgresql-client-15)
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v chromium >/dev/null || need+=(chromium)  # headless check of the offline Swagger UI
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

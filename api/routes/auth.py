@@ -57,6 +57,7 @@ async def register(request: Request) -> HTTPResponse:
         # username and email are free again. If this delete fails too, the sweeper removes it.
         log.exception("invitation mail to user %s failed; removing the user", user_id)
         await ctx.users.delete(user_id)
+        await ctx.cache.forget(user_id)
         raise ApiError(
             500, "the activation email could not be sent; please try again later"
         ) from None

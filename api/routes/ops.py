@@ -9,7 +9,7 @@ from sanic import Blueprint, HTTPResponse, Request, json
 
 from api import __version__
 from api.auth import basic_auth
-from api.docs import doc
+from api.docs import DebugVars, doc
 from api.schemas import Health
 
 bp = Blueprint("ops", url_prefix="/v1")
@@ -29,7 +29,7 @@ async def _probe(check: object) -> str:
     "Health of the service and its dependencies",
     tag="ops",
     ok=(200, Health),
-    errors=(503,),
+    ok_also=(503,),
     auth="basic",
 )
 @basic_auth
@@ -52,7 +52,8 @@ async def health(request: Request) -> HTTPResponse:
 @doc(
     "Runtime figures of this worker (expvar-style, no envelope)",
     tag="ops",
-    ok=(200, None),
+    ok=(200, DebugVars),
+    enveloped=False,
     auth="basic",
 )
 @basic_auth

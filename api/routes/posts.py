@@ -42,6 +42,7 @@ async def get_post(request: Request, post_id: int) -> HTTPResponse:
     ok=(200, Post),
     errors=(400, 403, 404, 409),
     body=PostUpdate,
+    if_match=True,
 )
 @authorized()
 async def update_post(request: Request, post_id: int) -> HTTPResponse:

@@ -1,0 +1,267 @@
+"""The OpenAPI document and the offline Swagger UI, checked against the running service."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+from api.app import MAX_ID
+from api.openapi_dump import render
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_FILE = ROOT / "docs" / "openapi.json"
+
+# The routes of API.md: (method, path with snake_case parameters, auth, success status).
+ROUTES = [
+    ("POST", "/v1/auth/register", None, 201),
+    ("POST", "/v1/auth/login", None, 200),
+    ("POST", "/v1/auth/refresh", None, 200),
+    ("PUT", "/v1/users/activate/{token}", None, 204),
+    ("POST", "/v1/auth/logout", "bearer", 204),
+    ("GET", "/v1/users/{user_id}", "bearer", 200),
+    ("PUT", "/v1/users/{user_id}/follow", "bearer", 204),
+    ("PUT", "/v1/users/{user_id}/unfollow", "bearer", 204),
+    ("GET", "/v1/users/feed", "bearer", 200),
+    ("POST", "/v1/posts", "bearer", 201),
+    ("GET", "/v1/posts/{post_id}", "bearer", 200),
+    ("PATCH", "/v1/posts/{post_id}", "bearer", 200),
+    ("DELETE", "/v1/posts/{post_id}", "bearer", 204),
+    ("GET", "/v1/posts/{post_id}/comments", "bearer", 200),
+    ("POST", "/v1/posts/{post_id}/comments", "bearer", 201),
+    ("PUT", "/v1/users/{user_id}/role", "bearer", 200),
+    ("GET", "/v1/health", "basic", 200),
+    ("GET", "/v1/debug/vars", "basic", 200),
+]
+ERROR_REF = "#/components/schemas/Error"
+
+
+@pytest.fixture(scope="module")
+def spec(base_url: str) -> dict[str, Any]:
+    r = httpx.get(f"{base_url}/v1/swagger/openapi.json", timeout=10)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    return r.json()
+
+
+def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            yield method.upper(), path, operation
+
+
+def schema_of(spec: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
+    ref = content["application/json"]["schema"]["$ref"]
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_document_is_valid_openapi_3(spec: dict[str, Any]) -> None:
+    validate(spec)  # raises with the offending location
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "GoSocial API"
+
+
+def test_every_contract_route_and_nothing_else(spec: dict[str, Any]) -> None:
+    documented = {(method, path) for method, path, _ in operations(spec)}
+    assert documented == {(method, path) for method, path, _, _ in ROUTES}
+    assert not any(path.startswith("/v1/swagger") for path in spec["paths"])
+
+
+@pytest.mark.parametrize(("method", "path", "auth", "status"), ROUTES)
+def test_security_and_responses(
+    spec: dict[str, Any], method: str, path: str, auth: str | None, status: int
+) -> None:
+    operation = spec["paths"][path][method.lower()]
+    assert operation["summary"] and operation["tags"]
+    if auth:
+        assert operation["security"] == [{auth: []}]
+        assert "401" in operation["responses"]
+    else:
+        assert not operation.get("security")  # public; the document has no global requirement
+    responses = operation["responses"]
+    assert str(status) in responses
+    if status == 204:
+        assert "content" not in responses["204"]
+    else:
+        success = schema_of(spec, responses[str(status)]["content"])
+        assert success["required"]
+    for code, response in responses.items():
+        assert response["description"]
+        if code.startswith(("4", "5")) and not (path == "/v1/health" and code == "503"):
+            assert response["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}
+    assert {"429", "500"} <= set(responses)
+
+
+def test_security_schemes(spec: dict[str, Any]) -> None:
+    assert not spec.get("security")
+    assert spec["components"]["securitySchemes"] == {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "basic": {"type": "http", "scheme": "basic"},
+    }
+
+
+def test_path_ids_are_positive_integers(spec: dict[str, Any]) -> None:
+    seen = 0
+    for _, path, operation in operations(spec):
+        names = re.findall(r"\{(\w+)\}", path)
+        params = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "path"}
+        assert set(params) == set(names), path
+        for name, param in params.items():
+            assert param["required"] is True
+            if name.endswith("_id"):
+                seen += 1
+                assert param["schema"] == {
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 1,
+                    "maximum": MAX_ID,
+                }, path
+            else:
+                assert param["schema"]["type"] == "string"
+    assert seen == 9  # 4 user routes, 5 post routes
+
+
+def test_request_bodies_are_closed_components(spec: dict[str, Any]) -> None:
+    bodies = {}
+    for method, path, operation in operations(spec):
+        if "requestBody" in operation:
+            assert operation["requestBody"]["required"] is True
+            bodies[(method, path)] = schema_of(spec, operation["requestBody"]["content"])
+    assert set(bodies) == {
+        ("POST", "/v1/auth/register"),
+        ("POST", "/v1/auth/login"),
+        ("POST", "/v1/auth/refresh"),
+        ("POST", "/v1/auth/logout"),
+        ("POST", "/v1/posts"),
+        ("PATCH", "/v1/posts/{post_id}"),
+        ("POST", "/v1/posts/{post_id}/comments"),
+        ("PUT", "/v1/users/{user_id}/role"),
+    }
+    for key, schema in bodies.items():
+        assert schema["type"] == "object" and schema["additionalProperties"] is False, key
+        assert "model_config" not in schema["properties"], key
+        assert "413" in spec["paths"][key[1]][key[0].lower()]["responses"], key
+    register = bodies[("POST", "/v1/auth/register")]
+    assert register["required"] == ["username", "email", "password"]
+    assert bodies[("POST", "/v1/posts")]["required"] == ["title", "content"]
+    assert bodies[("PUT", "/v1/users/{user_id}/role")]["properties"]["role"]["enum"] == [
+        "user",
+        "moderator",
+        "admin",
+    ]
+    assert "required" not in bodies[("PATCH", "/v1/posts/{post_id}")]  # version or If-Match
+
+
+def test_query_parameters(spec: dict[str, Any]) -> None:
+    def query(path: str) -> dict[str, dict[str, Any]]:
+        params = spec["paths"][path]["get"]["parameters"]
+        return {p["name"]: p["schema"] for p in params if p["in"] == "query"}
+
+    feed = query("/v1/users/feed")
+    assert set(feed) == {"limit", "offset", "sort", "tags", "search", "since", "until"}
+    assert feed["limit"] == {"type": "integer", "minimum": 1, "maximum": 20, "default": 20}
+    assert feed["sort"]["enum"] == ["asc", "desc"] and feed["sort"]["default"] == "desc"
+    assert feed["since"] == {"type": "string", "format": "date-time"}
+    assert feed["search"]["maxLength"] == 100
+    comments = query("/v1/posts/{post_id}/comments")
+    assert set(comments) == {"limit", "offset"}
+    assert comments["offset"]["minimum"] == 0
+
+
+def test_no_json_schema_2020_keywords_in_a_3_0_document(spec: dict[str, Any]) -> None:
+    text = json.dumps(spec["components"])
+    assert '"type": "null"' not in text and '"const"' not in text and "$defs" not in text
+
+
+def test_committed_document_is_the_served_one(spec: dict[str, Any]) -> None:
+    assert DOCS_FILE.read_text() == render(spec), "docs/openapi.json is stale: make gen-docs"
+
+
+def test_gen_docs_needs_no_database(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    out = tmp_path / "openapi.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "api.openapi_dump", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == DOCS_FILE.read_text()
+    validate(json.loads(out.read_text()))
+
+
+# --------------------------------------------------------------------------------------------
+# Swagger UI, served by the service itself
+
+
+def test_swagger_ui_assets_are_local(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        page = client.get("/v1/swagger/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert client.get("/v1/swagger").status_code == 200
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+        for asset in assets:
+            assert asset.startswith("/v1/swagger/"), asset  # nothing from a CDN
+            assert client.get(asset).status_code == 200, asset
+        assert "/v1/swagger/openapi.json" in page.text
+        assert "cdn" not in page.text.lower()
+        assert client.get("/v1/swagger/redoc").status_code == 404  # Redoc is off
+
+
+def test_swagger_ui_renders_offline_in_headless_chromium(base_url: str) -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed: scripts/bootstrap.sh installs it (apt-get)")
+    with tempfile.TemporaryDirectory(prefix="gosocial-chromium-") as profile:
+        proc = subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}",
+                # Offline: every host name but the service's address fails to resolve.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+                f"{base_url}/v1/swagger/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    dom = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'class="swagger-ui' in dom, dom[:2000]
+    assert "opblock" in dom
+    assert "/v1/posts/{post_id}" in dom
+    assert "GoSocial API" in dom
+    for tag in ("auth", "users", "posts", "ops"):
+        assert f'data-tag="{tag}"' in dom
