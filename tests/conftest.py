@@ -13,9 +13,14 @@ import pytest
 import redis
 import testing.postgresql
 
+from tests import leakcheck
 from tests.services import Mailbox, api_server, postgresql_factory, redis_server, smtp_server
 
 APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    leakcheck.run_last(items)  # the grep of the logs for the run's secrets comes last
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +147,7 @@ def assert_error(response: httpx.Response, status: int, field: str | None = None
 def _check_response(response: httpx.Response) -> None:
     """Every response carries X-Request-ID; every error body has the contract's shape."""
     assert response.headers.get("x-request-id"), (response.request.url, response.status_code)
+    leakcheck.watch(response)  # passwords and tokens, for the final grep of the logs
     if response.status_code >= 400:
         response.read()
         assert_error_shape(response.json())

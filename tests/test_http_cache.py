@@ -1,0 +1,157 @@
+"""Cache-aside of user profiles (`user-{id}` in Redis), looked at in Redis itself."""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+import orjson
+import redis
+
+from tests.conftest import Account, Database, assert_error, bearer
+from tests.services import Mailbox
+
+CACHE_TTL = 60
+_n = itertools.count(1)
+
+
+def _key(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def test_get_user_fills_the_cache_with_a_ttl(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    redis_client.delete(_key(other.id))
+    r = client.get(f"/v1/users/{other.id}", headers=me.headers)
+    assert r.status_code == 200
+    assert redis_client.exists(_key(other.id))
+    assert 0 < redis_client.ttl(_key(other.id)) <= CACHE_TTL
+    cached = orjson.loads(redis_client.get(_key(other.id)))
+    assert cached["id"] == other.id and cached["username"] == other.username
+    # The cache holds the full profile; the response to another user still hides the email.
+    assert "email" not in r.json()["data"]
+
+
+def test_cached_profile_is_served_from_redis(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    assert client.get(f"/v1/users/{other.id}", headers=me.headers).status_code == 200
+    # A planted value is what the service answers: it reads Redis before PostgreSQL.
+    planted = orjson.loads(redis_client.get(_key(other.id)))
+    planted["username"] = "from-the-cache"
+    redis_client.set(_key(other.id), orjson.dumps(planted), ex=CACHE_TTL)
+    r = client.get(f"/v1/users/{other.id}", headers=me.headers)
+    assert r.json()["data"]["username"] == "from-the-cache"
+    redis_client.delete(_key(other.id))
+    r = client.get(f"/v1/users/{other.id}", headers=me.headers)
+    assert r.json()["data"]["username"] == other.username
+
+
+def test_authenticated_requests_fill_the_callers_key(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    redis_client.delete(_key(me.id))
+    assert client.get("/v1/users/feed", headers=me.headers).status_code == 200
+    assert 0 < redis_client.ttl(_key(me.id)) <= CACHE_TTL
+
+
+def test_activation_removes_the_key(
+    client: httpx.Client, make_account, mailbox: Mailbox, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    n = next(_n)
+    email = f"cache{n}@example.com"
+    body = {"username": f"cache_{n}_{me.id}", "email": email, "password": "correct horse"}
+    user_id = client.post("/v1/auth/register", json=body).json()["data"]["id"]
+    r = client.get(f"/v1/users/{user_id}", headers=me.headers)
+    assert r.status_code == 200 and r.json()["data"]["is_active"] is False
+    assert redis_client.exists(_key(user_id))
+
+    assert client.put(f"/v1/users/activate/{mailbox.activation_token(email)}").status_code == 204
+    assert not redis_client.exists(_key(user_id))
+    r = client.get(f"/v1/users/{user_id}", headers=me.headers)
+    assert r.json()["data"]["is_active"] is True
+    # The fresh login works at once: no stale "inactive" entry in the way.
+    r = client.post("/v1/auth/login", json={"email": email, "password": "correct horse"})
+    assert r.status_code == 200
+    me_again = client.get(f"/v1/users/{user_id}", headers=bearer(r.json()["data"]["access_token"]))
+    assert me_again.status_code == 200
+
+
+def test_role_change_removes_the_key(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    admin: Account = make_account(role="admin")
+    target: Account = make_account()
+    assert client.get(f"/v1/users/{target.id}", headers=target.headers).status_code == 200
+    assert redis_client.exists(_key(target.id))
+    r = client.put(f"/v1/users/{target.id}/role", json={"role": "moderator"}, headers=admin.headers)
+    assert r.status_code == 200
+    assert not redis_client.exists(_key(target.id))
+    r = client.get(f"/v1/users/{target.id}", headers=target.headers)
+    assert r.json()["data"]["role"]["name"] == "moderator"
+    cached = orjson.loads(redis_client.get(_key(target.id)))
+    assert cached["role"]["name"] == "moderator"
+
+
+def test_failed_role_change_keeps_the_key(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    admin: Account = make_account(role="admin")
+    target: Account = make_account()
+    client.get(f"/v1/users/{target.id}", headers=target.headers)
+    r = client.put(f"/v1/users/{target.id}/role", json={"role": "king"}, headers=admin.headers)
+    assert_error(r, 400)
+    assert redis_client.exists(_key(target.id))
+
+
+def test_deleted_user_is_locked_out_once_the_key_is_gone(
+    client: httpx.Client, make_account, db: Database, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    assert client.get(f"/v1/users/{me.id}", headers=me.headers).status_code == 200
+    assert redis_client.exists(_key(me.id))
+    db.fetch("SELECT api.delete_user($1)", me.id)
+    # A deletion outside the API does not touch the cache: the entry lives out its TTL.
+    assert client.get("/v1/users/feed", headers=me.headers).status_code == 200
+    redis_client.delete(_key(me.id))
+    assert_error(client.get("/v1/users/feed", headers=me.headers), 401)
+    assert_error(client.get(f"/v1/users/{me.id}", headers=me.headers), 401)
+    assert not redis_client.exists(_key(me.id))  # a missing user is not cached
+
+
+def test_registration_compensation_removes_the_key(
+    client: httpx.Client, db: Database, redis_client: redis.Redis
+) -> None:
+    # The id the next registration will get (nothing else registers meanwhile).
+    last = db.fetchval(
+        "SELECT last_value FROM pg_sequences "
+        "WHERE schemaname = 'social' AND sequencename = "
+        "split_part(pg_get_serial_sequence('social.users', 'id'), '.', 2)"
+    )
+    next_id = (last or 0) + 1
+    redis_client.set(_key(next_id), b'{"stale": true}', ex=CACHE_TTL)
+    n = next(_n)
+    body = {
+        "username": f"compensated_{n}_{next_id}",
+        "email": f"bounce.cache{n}.{next_id}@example.com",
+        "password": "correct horse",
+    }
+    assert_error(client.post("/v1/auth/register", json=body), 500)
+    assert db.fetchval("SELECT count(*) FROM social.users WHERE id = $1", next_id) == 0
+    assert not redis_client.exists(_key(next_id))
+
+
+def test_unknown_users_are_not_cached(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    missing = 4611686018427387904
+    assert_error(client.get(f"/v1/users/{missing}", headers=me.headers), 404)
+    assert not redis_client.exists(_key(missing))

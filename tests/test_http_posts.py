@@ -1,0 +1,421 @@
+"""Posts, version-checked edits and comments through the real service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+
+from tests.conftest import Account, Database, assert_error, create_post
+
+POST_KEYS = {
+    "id",
+    "user_id",
+    "title",
+    "content",
+    "tags",
+    "version",
+    "created_at",
+    "updated_at",
+    "comments_count",
+    "user",
+}
+COMMENT_KEYS = {"id", "post_id", "user_id", "content", "created_at", "user"}
+MISSING = "4611686018427387904"  # a valid id no post will reach
+BAD_IDS = ["0", "-1", "99999999999999999999", "abc", MISSING]
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def test_create_post(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    r = client.post(
+        "/v1/posts",
+        json={"title": "Hello", "content": "First post", "tags": ["b", "a", "b", "c", "a"]},
+        headers=me.headers,
+    )
+    assert r.status_code == 201, r.text
+    post = r.json()["data"]
+    assert set(post) == POST_KEYS
+    assert post["title"] == "Hello" and post["content"] == "First post"
+    assert post["tags"] == ["b", "a", "c"]  # duplicates removed, order kept
+    assert post["version"] == 1 and post["comments_count"] == 0
+    assert post["user_id"] == me.id and post["user"] == {"id": me.id, "username": me.username}
+    assert datetime.fromisoformat(post["created_at"]).tzinfo is not None
+    assert datetime.fromisoformat(post["updated_at"]).tzinfo is not None
+
+
+def test_create_post_without_tags_has_empty_list(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    assert create_post(client, me)["tags"] == []
+    assert create_post(client, me, tags=[])["tags"] == []
+
+
+def test_create_post_bounds_are_inclusive(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    tags = [f"t{i}" for i in range(10)] + ["t0", "t1"]  # 12 given, 10 distinct
+    post = create_post(client, me, "T" * 100, content="é" * 1000, tags=tags)
+    assert len(post["title"]) == 100 and len(post["content"]) == 1000
+    assert post["tags"] == [f"t{i}" for i in range(10)]
+    assert create_post(client, me, tags=["x" * 32])["tags"] == ["x" * 32]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": "t" * 101}, "title"),
+        ({"title": ""}, "title"),
+        ({"content": ""}, "content"),
+        ({"content": "c" * 1001}, "content"),
+        ({"tags": [f"t{i}" for i in range(11)]}, "tags"),
+        ({"tags": ["x" * 33]}, "tags.0"),
+        ({"tags": [""]}, "tags.0"),
+        ({"tags": "go"}, "tags"),
+        ({"tags": [1]}, "tags.0"),
+        ({"title": 5}, "title"),
+        ({"user_id": 1}, "user_id"),
+        ({"version": 3}, "version"),
+        ({"id": 1}, "id"),
+    ],
+)
+def test_create_post_rejects_invalid_input(
+    client: httpx.Client, make_account, change: dict, field: str
+) -> None:
+    me: Account = make_account()
+    body = {"title": "ok", "content": "ok", **change}
+    assert_error(client.post("/v1/posts", json=body, headers=me.headers), 400, field)
+
+
+def test_create_post_rejects_missing_fields_and_bad_json(
+    client: httpx.Client, make_account
+) -> None:
+    me: Account = make_account()
+    body = assert_error(client.post("/v1/posts", json={}, headers=me.headers), 400)
+    assert {d["field"] for d in body["details"]} == {"title", "content"}
+    headers = {**me.headers, "Content-Type": "application/json"}
+    assert_error(client.post("/v1/posts", content=b'{"title": "x",', headers=headers), 400)
+    big = {"title": "t", "content": "c" * (1024 * 1024 + 1)}
+    assert_error(client.post("/v1/posts", json=big, headers=me.headers), 413)
+
+
+def test_create_post_requires_a_jwt(client: httpx.Client) -> None:
+    assert_error(client.post("/v1/posts", json={"title": "t", "content": "c"}), 401)
+
+
+# --- get --------------------------------------------------------------------------------------
+
+
+def test_get_post_counts_comments(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    post = create_post(client, me, tags=["x"])
+    for author in (me, other, other):
+        r = client.post(
+            f"/v1/posts/{post['id']}/comments", json={"content": "hi"}, headers=author.headers
+        )
+        assert r.status_code == 201
+    r = client.get(f"/v1/posts/{post['id']}", headers=other.headers)
+    assert r.status_code == 200, r.text
+    got = r.json()["data"]
+    assert set(got) == POST_KEYS
+    assert got["comments_count"] == 3
+    assert {k: v for k, v in got.items() if k != "comments_count"} == {
+        k: v for k, v in post.items() if k != "comments_count"
+    }
+
+
+@pytest.mark.parametrize("post_id", BAD_IDS)
+def test_get_unknown_post_is_404(client: httpx.Client, make_account, post_id: str) -> None:
+    me: Account = make_account()
+    assert_error(client.get(f"/v1/posts/{post_id}", headers=me.headers), 404)
+
+
+def test_get_post_requires_a_jwt(client: httpx.Client, make_account) -> None:
+    post = create_post(client, make_account())
+    assert_error(client.get(f"/v1/posts/{post['id']}"), 401)
+
+
+# --- patch ------------------------------------------------------------------------------------
+
+
+def test_patch_post_bumps_version(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    post = create_post(client, me, "before", content="same", tags=["a"])
+    r = client.patch(
+        f"/v1/posts/{post['id']}", json={"title": "after", "version": 1}, headers=me.headers
+    )
+    assert r.status_code == 200, r.text
+    edited = r.json()["data"]
+    assert set(edited) == POST_KEYS
+    assert edited["version"] == 2
+    assert edited["title"] == "after" and edited["content"] == "same" and edited["tags"] == ["a"]
+    assert edited["created_at"] == post["created_at"]
+    assert edited["updated_at"] >= post["updated_at"]
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"tags": ["z", "y", "z"], "content": "new", "version": 2},
+        headers=me.headers,
+    )
+    assert r.status_code == 200, r.text
+    edited = r.json()["data"]
+    assert edited["version"] == 3 and edited["tags"] == ["z", "y"] and edited["content"] == "new"
+    r = client.patch(f"/v1/posts/{post['id']}", json={"tags": [], "version": 3}, headers=me.headers)
+    assert r.status_code == 200 and r.json()["data"]["tags"] == []
+
+
+@pytest.mark.parametrize("if_match", ['"1"', "1", 'W/"1"'])
+def test_patch_with_if_match(client: httpx.Client, make_account, if_match: str) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"content": "via If-Match"},
+        headers={**me.headers, "If-Match": if_match},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["version"] == 2
+    # The header is version-checked like the field.
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"content": "stale"},
+        headers={**me.headers, "If-Match": if_match},
+    )
+    assert_error(r, 409)
+
+
+def test_patch_stale_version_is_409_and_changes_nothing(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    post = create_post(client, me, "original", content="original content")
+    first = client.patch(
+        f"/v1/posts/{post['id']}", json={"title": "first", "version": 1}, headers=me.headers
+    )
+    assert first.status_code == 200
+    before = client.get(f"/v1/posts/{post['id']}", headers=me.headers).json()["data"]
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"title": "second", "content": "lost", "version": 1},
+        headers=me.headers,
+    )
+    assert_error(r, 409)
+    after = client.get(f"/v1/posts/{post['id']}", headers=me.headers).json()["data"]
+    assert after == before
+    assert after["title"] == "first" and after["version"] == 2
+    # A version from the future is stale too.
+    r = client.patch(
+        f"/v1/posts/{post['id']}", json={"title": "x", "version": 99}, headers=me.headers
+    )
+    assert_error(r, 409)
+
+
+def test_patch_someone_elses_post_is_403(client: httpx.Client, make_account) -> None:
+    owner: Account = make_account()
+    other: Account = make_account()
+    post = create_post(client, owner, "owned")
+    r = client.patch(
+        f"/v1/posts/{post['id']}", json={"title": "hijack", "version": 1}, headers=other.headers
+    )
+    assert_error(r, 403)
+    got = client.get(f"/v1/posts/{post['id']}", headers=owner.headers).json()["data"]
+    assert got["title"] == "owned" and got["version"] == 1
+
+
+@pytest.mark.parametrize("role", ["moderator", "admin"])
+def test_moderators_and_admins_edit_any_post(client: httpx.Client, make_account, role) -> None:
+    owner: Account = make_account()
+    staff: Account = make_account(role=role)
+    post = create_post(client, owner)
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"content": "moderated", "version": 1},
+        headers=staff.headers,
+    )
+    assert r.status_code == 200, r.text
+    edited = r.json()["data"]
+    assert edited["content"] == "moderated" and edited["version"] == 2
+    assert edited["user_id"] == owner.id  # still the owner's post
+
+
+@pytest.mark.parametrize("post_id", BAD_IDS)
+def test_patch_unknown_post_is_404(client: httpx.Client, make_account, post_id: str) -> None:
+    me: Account = make_account()
+    r = client.patch(f"/v1/posts/{post_id}", json={"title": "x", "version": 1}, headers=me.headers)
+    assert_error(r, 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "field"),
+    [
+        ({"title": "no version"}, {}, "version"),
+        ({}, {}, "version"),
+        ({"title": "x"}, {"If-Match": "garbage"}, "version"),
+        ({"title": "x"}, {"If-Match": '"0"'}, "version"),
+        ({"title": "x", "version": 0}, {}, "version"),
+        ({"title": "x", "version": "1"}, {}, "version"),
+        ({"title": "", "version": 1}, {}, "title"),
+        ({"title": "t" * 101, "version": 1}, {}, "title"),
+        ({"content": "", "version": 1}, {}, "content"),
+        ({"tags": [f"t{i}" for i in range(11)], "version": 1}, {}, "tags"),
+        ({"user_id": 1, "version": 1}, {}, "user_id"),
+    ],
+)
+def test_patch_rejects_invalid_input(
+    client: httpx.Client, make_account, db: Database, body: dict, headers: dict, field: str
+) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.patch(f"/v1/posts/{post['id']}", json=body, headers={**me.headers, **headers})
+    assert_error(r, 400, field)
+    assert db.fetchval("SELECT version FROM social.posts WHERE id = $1", post["id"]) == 1
+
+
+def test_patch_requires_a_jwt(client: httpx.Client, make_account) -> None:
+    post = create_post(client, make_account())
+    assert_error(client.patch(f"/v1/posts/{post['id']}", json={"title": "x", "version": 1}), 401)
+
+
+# --- delete -----------------------------------------------------------------------------------
+
+
+def test_owner_deletes_post_and_its_comments(
+    client: httpx.Client, make_account, db: Database
+) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    post = create_post(client, me)
+    for author in (me, other):
+        assert (
+            client.post(
+                f"/v1/posts/{post['id']}/comments", json={"content": "c"}, headers=author.headers
+            ).status_code
+            == 201
+        )
+    r = client.delete(f"/v1/posts/{post['id']}", headers=me.headers)
+    assert r.status_code == 204 and r.content == b""
+    assert_error(client.get(f"/v1/posts/{post['id']}", headers=me.headers), 404)
+    assert_error(client.get(f"/v1/posts/{post['id']}/comments", headers=me.headers), 404)
+    assert db.fetchval("SELECT count(*) FROM social.comments WHERE post_id = $1", post["id"]) == 0
+    assert_error(client.delete(f"/v1/posts/{post['id']}", headers=me.headers), 404)
+
+
+@pytest.mark.parametrize("role", [None, "moderator"])
+def test_delete_someone_elses_post_is_403(client: httpx.Client, make_account, role) -> None:
+    owner: Account = make_account()
+    other: Account = make_account(role=role)
+    post = create_post(client, owner)
+    assert_error(client.delete(f"/v1/posts/{post['id']}", headers=other.headers), 403)
+    assert client.get(f"/v1/posts/{post['id']}", headers=owner.headers).status_code == 200
+
+
+def test_admin_deletes_any_post(client: httpx.Client, make_account) -> None:
+    owner: Account = make_account()
+    admin: Account = make_account(role="admin")
+    post = create_post(client, owner)
+    assert client.delete(f"/v1/posts/{post['id']}", headers=admin.headers).status_code == 204
+    assert_error(client.get(f"/v1/posts/{post['id']}", headers=owner.headers), 404)
+
+
+@pytest.mark.parametrize("post_id", BAD_IDS)
+def test_delete_unknown_post_is_404(client: httpx.Client, make_account, post_id: str) -> None:
+    me: Account = make_account(role="admin")
+    assert_error(client.delete(f"/v1/posts/{post_id}", headers=me.headers), 404)
+
+
+def test_delete_requires_a_jwt(client: httpx.Client, make_account) -> None:
+    post = create_post(client, make_account())
+    assert_error(client.delete(f"/v1/posts/{post['id']}"), 401)
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+def test_comments_oldest_first_with_paging(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    post = create_post(client, me)
+    made = []
+    for i, author in enumerate([me, other, me, other, me]):
+        r = client.post(
+            f"/v1/posts/{post['id']}/comments",
+            json={"content": f"comment {i}"},
+            headers=author.headers,
+        )
+        assert r.status_code == 201, r.text
+        comment = r.json()["data"]
+        assert set(comment) == COMMENT_KEYS
+        assert comment["post_id"] == post["id"] and comment["user_id"] == author.id
+        assert comment["user"] == {"id": author.id, "username": author.username}
+        assert comment["content"] == f"comment {i}"
+        made.append(comment)
+
+    def page(**params) -> list[dict]:
+        r = client.get(f"/v1/posts/{post['id']}/comments", params=params, headers=other.headers)
+        assert r.status_code == 200, r.text
+        return r.json()["data"]
+
+    assert page() == made
+    assert [c["id"] for c in page(limit=2)] == [c["id"] for c in made[:2]]
+    assert [c["id"] for c in page(limit=2, offset=2)] == [c["id"] for c in made[2:4]]
+    assert [c["id"] for c in page(offset=4)] == [made[4]["id"]]
+    assert page(offset=5) == []
+    assert len(page(limit=100)) == 5
+
+
+def test_comments_of_a_post_without_any(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.get(f"/v1/posts/{post['id']}/comments", headers=me.headers)
+    assert r.status_code == 200 and r.json() == {"data": []}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+    ],
+)
+def test_comments_reject_invalid_query(
+    client: httpx.Client, make_account, params: dict, field: str
+) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.get(f"/v1/posts/{post['id']}/comments", params=params, headers=me.headers)
+    assert_error(r, 400, field)
+
+
+@pytest.mark.parametrize("post_id", BAD_IDS)
+def test_comments_of_unknown_post_are_404(client: httpx.Client, make_account, post_id: str) -> None:
+    me: Account = make_account()
+    assert_error(client.get(f"/v1/posts/{post_id}/comments", headers=me.headers), 404)
+    r = client.post(f"/v1/posts/{post_id}/comments", json={"content": "x"}, headers=me.headers)
+    assert_error(r, 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "content"),
+        ({"content": ""}, "content"),
+        ({"content": "c" * 1001}, "content"),
+        ({"content": 5}, "content"),
+        ({"content": "ok", "post_id": 1}, "post_id"),
+        ({"content": "ok", "user_id": 1}, "user_id"),
+    ],
+)
+def test_create_comment_rejects_invalid_input(
+    client: httpx.Client, make_account, body: dict, field: str
+) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.post(f"/v1/posts/{post['id']}/comments", json=body, headers=me.headers)
+    assert_error(r, 400, field)
+
+
+def test_comments_require_a_jwt(client: httpx.Client, make_account) -> None:
+    post = create_post(client, make_account())
+    assert_error(client.get(f"/v1/posts/{post['id']}/comments"), 401)
+    assert_error(client.post(f"/v1/posts/{post['id']}/comments", json={"content": "x"}), 401)
