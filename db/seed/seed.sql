@@ -5,7 +5,8 @@
 --
 -- Variables: users (2000), posts (10000), follows = follows per user (20, capped at users-1),
 -- comments (posts/2). Same variables => same rows, ids included: every "random" choice is a hash
--- of a row number (hashint8extended), never random() or now(). Times are relative to 2026-01-01 UTC.
+-- of a row number (hashint8extended), never random() or now(). Fixed clock: users join during
+-- 2024, posts and follows happen during 2025, comments follow their post before 2026-01-01 UTC.
 -- Every user is userN / userN@example.com, active, password "password"; user1 is admin, user2 moderator.
 -- Refuses to run when social.users already has rows. Runs in one transaction.
 
@@ -18,13 +19,21 @@
   SELECT :'posts'::bigint / 2 AS comments \gset
 \endif
 
--- bcrypt (cost 4: cheap to verify, good enough for throwaway accounts) of the string "password".
 \set seed_tables '{social.users,social.followers,social.posts,social.comments}'
+-- bcrypt (cost 4: cheap to verify, good enough for throwaway accounts) of the string "password".
 \set password_hash '$2b$04$tfhUBFZM2xfXdx.F8nWvTuOaSxnRhUDlvuLz3zlu0KNwaiqtuR8Ri'
 
 -- Normalise once so the statements below see plain integers (a typo fails here, not halfway).
 SELECT :'users'::bigint AS users, :'posts'::bigint AS posts, :'comments'::bigint AS comments,
        least(:'follows'::bigint, greatest(:'users'::bigint - 1, 0)) AS follows
+\gset
+-- Follow layout (see the follows INSERT): 30% of each user's follows go to "celebrities", the
+-- :users/20 lowest ids; when the numbers leave no room for that (tiny user counts), none do.
+SELECT fp AS follows_popular, c AS celebs, (:users - c - 1) / greatest(:follows - fp, 1) AS follows_ring_step
+FROM (SELECT CASE WHEN fp0 >= 1 AND c0 + (:follows - fp0) + 1 <= :users THEN fp0 ELSE 0 END AS fp,
+             CASE WHEN fp0 >= 1 AND c0 + (:follows - fp0) + 1 <= :users THEN c0 ELSE 0 END AS c
+      FROM (SELECT floor(0.3 * :follows)::bigint AS fp0,
+                   greatest(2 * floor(0.3 * :follows)::bigint, :users / 20) AS c0) x) y
 \gset
 -- The DO block below cannot see psql variables; hand them over as session settings.
 SET seed.users = :'users';
@@ -65,11 +74,12 @@ CREATE FUNCTION pg_temp.seed_rand(n bigint, salt bigint) RETURNS double precisio
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT (hashint8extended(n, salt) & 9007199254740991)::double precision / 9007199254740992.0 $$;
 
--- Post i of p is created in its own slice of 2025, so post ids grow with created_at like real ones.
-CREATE FUNCTION pg_temp.seed_post_ts(i bigint, p bigint) RETURNS timestamptz
+-- Post i of p is created in its own slice of 2025 (epoch seconds), so post ids grow with
+-- created_at like real ones. to_timestamp(double) is immutable, unlike timestamptz + interval,
+-- which keeps these functions inlinable.
+CREATE FUNCTION pg_temp.seed_post_epoch(i bigint, p bigint) RETURNS double precision
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT timestamptz '2025-01-01 00:00:00+00'
-               + make_interval(secs => floor(((i - 1) + pg_temp.seed_rand(i, 11)) * 31536000.0 / p)) $$;
+  AS $$ SELECT 1735689600 + floor(((i - 1) + pg_temp.seed_rand(i, 11)) * 31536000.0 / p) $$;
 
 -- Bulk-load pattern: maintaining indexes row by row and firing one foreign-key trigger per row
 -- cost several times more than building each index once from sorted data and validating each
@@ -108,8 +118,8 @@ SELECT format('DROP INDEX %s', name) FROM seed_indexes
 \set seed_adjs '{fast,simple,reliable,modern,practical,hidden,lazy,concurrent,scalable,tiny,robust,secure,minimal,elegant,broken,legacy,async,typed,clean,boring}'
 \set seed_nouns '{cache,queue,index,query,service,server,pipeline,migration,schema,deployment,"test suite",benchmark,feed,API,database,container,cluster,worker,transaction,lock,parser,compiler,logger,router}'
 \set seed_verbs '{build,debug,scale,test,profile,deploy,refactor,monitor,secure,optimize,design,migrate,benchmark,document,cache,shard}'
-\set seed_title_tpls '{"How to {v} your {a} {n} with {t}","{a} {n} patterns in {t}","Why your {n} is slow","Notes on {t}: the {a} {n}","Lessons from running our {a} {n}","The {a} guide to {t}","I tried to {v} our {n} in {t}","Quick {t} tips: {v} the {n}","The {a} {n} nobody talks about","Building my {a} {n} in {t}","When not to {v} your {n}","Ten ways to {v} your {n}","Debugging the {a} {n} in production","What I learned about {t} this week","Stop trying to {v} every {n}","Is {t} still worth it in 2025?"}'
-\set seed_sentence_tpls '{"We moved our {n} to {t} last month and it has been {a} so far.","The trick is to {v} the {n} before you touch anything else.","Nobody expected the {n} to be the bottleneck.","The {a} {n} beats a clever one every time.","It took us two weeks to {v} the {n} properly.","If you use {t}, keep an eye on the {n}.","Our {a} {n} survived Black Friday without a page.","The docs for {t} say little about this, so here is what we found.","Measure first: the {n} was fine, the {a} part was not.","I would not {v} the {n} this way again.","Turns out the {n} was {a} all along.","Here is a small script to {v} your {n} with {t}.","The second attempt was {a} and boring, which is exactly what you want.","Ask yourself whether you need a {n} at all.","Most of the time went into the {n}, not into {t}.","Thanks to everyone who reviewed the {n} changes."}'
+\set seed_title_tpls '{"How to {v} your {a} {n} with {t}","Patterns for the {a} {n} in {t}","Why your {n} is slow","Notes on {t}: the {a} {n}","Lessons from running our {a} {n}","The {a} guide to {t}","I tried to {v} our {n} in {t}","Quick {t} tips: {v} the {n}","The {a} {n} nobody talks about","Building my {a} {n} in {t}","When not to {v} your {n}","Ten ways to {v} your {n}","Debugging the {a} {n} in production","What I learned about {t} this week","Stop trying to {v} every {n}","Is {t} still worth it in 2025?"}'
+\set seed_sentence_tpls '{"We moved our {n} to {t} last month.","Always {v} the {n} first.","The {n} was the bottleneck.","The {a} {n} beats a clever one.","It took two weeks to {v} the {n}.","If you use {t}, watch the {n}.","Our {a} {n} survived Black Friday.","The {t} docs say little about this.","Measure first: the {n} was fine.","I would not {v} the {n} this way again.","Turns out the {n} was {a} all along.","Here is how to {v} your {n} with {t}.","The second attempt was {a} and boring.","Do you even need that {n}?","Most of the time went into the {n}.","Thanks to all who reviewed the {n} changes."}'
 \set seed_comment_tpls '{"Great post, thanks!","This saved me a lot of time.","I disagree with the part about the {n}.","Have you tried {t} for this?","We hit the same problem with our {n}.","Could you share the benchmark?","Bookmarked.","Nice write-up, very {a}.","What about the {n} under load?","The {a} approach worked for us too.","Thanks, this finally made {t} click for me.","Any numbers on memory usage?","+1, we {v} ours the same way.","Typo in the second paragraph, otherwise great.","Would love a follow-up on {t}."}'
 
 -- Template tpls[k] (1-based, wrapped) with {a}/{n}/{t}/{v} filled in; k also picks the words.
@@ -149,45 +159,51 @@ OVERRIDING SYSTEM VALUE
 SELECT i, 'user' || i, 'user' || i || '@example.com', :'password_hash', true,
        CASE i WHEN 1 THEN 3 WHEN 2 THEN 2 ELSE 1 END, ts, ts
 FROM generate_series(1, :users) i,
-     LATERAL (SELECT timestamptz '2024-01-01 00:00:00+00'
-                     + make_interval(secs => floor(((i - 1) + pg_temp.seed_rand(i, 1)) * 31536000.0 / :users))) t(ts);
+     LATERAL (SELECT to_timestamp(1704067200 + floor(((i - 1) + pg_temp.seed_rand(i, 1)) * 31622400.0 / :users))) t(ts);
 
--- Follows: each user follows exactly :follows others. 40% of the picks favour low ids (a few
--- celebrities with thousands of followers), the rest are uniform; duplicates and self are
--- skipped and the gap filled from the users right after the follower (distinct by construction).
+-- Follows: each user follows exactly :follows others, built so that no pair repeats and nobody
+-- follows themselves without any dedup or sort:
+--  * the first :follows_popular picks go to the :celebs lowest ids, split into that many
+--    disjoint buckets that grow quadratically; every user takes one (random) member of each
+--    bucket (the next one if it drew itself), so the few members of the small first buckets
+--    collect thousands of followers and the larger later buckets hundreds;
+--  * the other picks sit on a ring of the remaining ids: pick j lands in the j-th stretch of
+--    width :follows_ring_step after the follower's own place, hence distinct and never itself.
 INSERT INTO social.followers (user_id, follower_id, created_at)
-SELECT f.target, i,
-       timestamptz '2025-01-01 00:00:00+00'
-       + make_interval(secs => floor(31536000.0 * pg_temp.seed_rand(i * 4294967296 + f.target, 41)))
+SELECT t.target, i, to_timestamp(1735689600 + floor(31536000.0 * pg_temp.seed_rand(i * 4294967296 + k, 41)))
 FROM generate_series(1, :users) i
+CROSS JOIN generate_series(1, :follows) k
+CROSS JOIN LATERAL (SELECT 1 + 2 * (k - 1) + floor((:celebs - 2 * :follows_popular)
+                               * ((k - 1)::float8 / greatest(:follows_popular, 1)) ^ 2)::bigint AS lo,
+                           1 + 2 * k + floor((:celebs - 2 * :follows_popular)
+                               * (k::float8 / greatest(:follows_popular, 1)) ^ 2)::bigint AS hi) b
+CROSS JOIN LATERAL (SELECT b.lo + floor((b.hi - b.lo) * pg_temp.seed_rand(i * 4294967296 + k, 42))::bigint AS pick) p
 CROSS JOIN LATERAL (
-  SELECT c.target
-  FROM (SELECT k AS prio,
-               1 + floor(:users * CASE WHEN k * 5 <= :follows * 2
-                                       THEN pg_temp.seed_rand(i * 4294967296 + k, 42) ^ 2
-                                       ELSE pg_temp.seed_rand(i * 4294967296 + k, 43) END)::bigint AS target
-        FROM generate_series(1, :follows) k
-        UNION ALL
-        SELECT :follows + k, 1 + (i - 1 + k) % :users
-        FROM generate_series(1, :follows) k) c
-  WHERE c.target <> i
-  GROUP BY c.target
-  ORDER BY min(c.prio)
-  LIMIT :follows) f;
+  SELECT CASE
+           WHEN k <= :follows_popular THEN
+             CASE WHEN p.pick = i THEN b.lo + (p.pick - b.lo + 1) % (b.hi - b.lo) ELSE p.pick END
+           ELSE :celebs + 1
+                + ((CASE WHEN i > :celebs THEN i - :celebs - 1 ELSE i * 7919 % (:users - :celebs) END)
+                   + 1 + (k - :follows_popular - 1) * :follows_ring_step
+                   + floor(:follows_ring_step * pg_temp.seed_rand(i * 4294967296 + k, 43))::bigint)
+                  % (:users - :celebs)
+         END AS target) t;
 
--- Posts: authors skewed towards low ids (a few prolific users, a long tail), 1-4 sentences,
+-- Posts: authors skewed towards low ids (a few prolific users, a long tail), 1-4 short sentences
+-- (about 80 characters: the trigram index on content costs time in proportion to its text),
 -- 0-4 tags, created in 2025 in id order, never edited.
 INSERT INTO social.posts (id, user_id, title, content, tags, version, created_at, updated_at)
 OVERRIDING SYSTEM VALUE
 SELECT p.i,
        1 + floor(:users * pg_temp.seed_rand(p.i, 51) ^ 2)::bigint,
-       left(upper(left(p.title, 1)) || substr(p.title, 2), 100),
+       left(p.title, 100),
        left(concat_ws(' ', s1.txt, s2.txt, s3.txt, s4.txt), 1000),
        t.tags, 1, p.ts, p.ts
 FROM (SELECT i,
              pg_temp.seed_fill(:'seed_title_tpls', i, :'seed_adjs', :'seed_nouns', :'seed_tags', :'seed_verbs') AS title,
-             1 + (hashint8extended(i, 53) & 1048575) % 4 AS n_sentences,
-             pg_temp.seed_post_ts(i, :posts) AS ts
+             CASE WHEN (hashint8extended(i, 53) & 1023) < 307 THEN 1 WHEN (hashint8extended(i, 53) & 1023) < 665 THEN 2
+                  WHEN (hashint8extended(i, 53) & 1023) < 921 THEN 3 ELSE 4 END AS n_sentences,
+             to_timestamp(pg_temp.seed_post_epoch(i, :posts)) AS ts
       FROM generate_series(1, :posts) i) p
 JOIN seed_tagsets t ON t.id = (hashint8extended(p.i, 54) & 1023)
 JOIN seed_sentences s1 ON s1.id = (hashint8extended(p.i, 55) & 1023)
@@ -203,9 +219,8 @@ SELECT c.i, c.post_id,
        1 + floor(:users * pg_temp.seed_rand(c.i, 62) ^ 1.5)::bigint,
        pg_temp.seed_fill(:'seed_comment_tpls', c.i, :'seed_adjs', :'seed_nouns', :'seed_tags', :'seed_verbs')
        || CASE WHEN hashint8extended(c.i, 63) & 3 = 0 THEN ' ' || s.txt ELSE '' END,
-       c.post_ts + make_interval(secs => floor(extract(epoch FROM timestamptz '2026-01-01 00:00:00+00' - c.post_ts)
-                                               * pg_temp.seed_rand(c.i, 65) ^ 3))
-FROM (SELECT i, post_id, pg_temp.seed_post_ts(post_id, :posts) AS post_ts
+       to_timestamp(c.post_at + floor((1767225600 - c.post_at) * pg_temp.seed_rand(c.i, 65) ^ 3))
+FROM (SELECT i, post_id, pg_temp.seed_post_epoch(post_id, :posts) AS post_at
       FROM generate_series(1, :comments) i,
            LATERAL (SELECT 1 + (floor(:posts * pg_temp.seed_rand(i, 61) ^ 2)::bigint * 7919) % :posts) x(post_id)) c
 JOIN seed_sentences s ON s.id = (hashint8extended(c.i, 66) & 1023);
@@ -218,9 +233,10 @@ SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', tbl, conname, def) FROM see
 \gexec
 
 -- Explicit ids bypassed the identity sequences: move them past the seeded rows.
-SELECT setval(pg_get_serial_sequence('social.users', 'id'), coalesce(max(id), 0) + 1, false) FROM social.users;
-SELECT setval(pg_get_serial_sequence('social.posts', 'id'), coalesce(max(id), 0) + 1, false) FROM social.posts;
-SELECT setval(pg_get_serial_sequence('social.comments', 'id'), coalesce(max(id), 0) + 1, false) FROM social.comments;
+SELECT setval(pg_get_serial_sequence('social.users', 'id'), :users + 1, false) AS seed_seq_users,
+       setval(pg_get_serial_sequence('social.posts', 'id'), :posts + 1, false) AS seed_seq_posts,
+       setval(pg_get_serial_sequence('social.comments', 'id'), :comments + 1, false) AS seed_seq_comments
+\gset
 
 COMMIT;
 
