@@ -7,7 +7,7 @@ DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/gosocial
 SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
 
-.PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new gen-docs bench services-stop
+.PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new gen-docs bench soak services-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Red
 test: install ## lint, then every test: pgTAP, sqitch round trip, HTTP, mail, faults
 	$(VENV)/bin/ruff check api tests $(wildcard bench)
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+soak: install ## 60 s mixed workload against 2 workers: no 5xx, bounded memory and connections, no lost write
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/test_soak.py
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check api tests $(wildcard bench)
@@ -52,3 +55,6 @@ seed-large: ## seed at benchmark size: 100k users, 1M posts, 50 follows each
 
 gen-docs: install ## write docs/openapi.json
 	$(PY) -m api.openapi_dump docs/openapi.json
+
+bench: install ## load-test the service against same-run ceilings and PostgREST; writes bench/REPORT.md (~15 min)
+	@bench/run.sh

@@ -9,7 +9,7 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from api.app import create_app
-from api.logs import configure_logging
+from api.logs import configure_logging, in_worker
 from api.settings import ConfigError, Settings
 
 
@@ -20,7 +20,7 @@ def main() -> None:
         settings.check_production()
     except ConfigError as exc:
         sys.exit(str(exc))
-    loader = AppLoader(factory=partial(create_app, settings))
+    loader = AppLoader(factory=partial(in_worker, create_app, settings))
     app = loader.load()
     app.prepare(
         host=settings.host,

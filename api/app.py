@@ -10,16 +10,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
-import asyncpg
 import orjson
 from redis.asyncio import Redis
 from sanic import HTTPResponse, Request, Sanic
 
 from api import __version__
 from api.cache import UserCache, create_redis
-from api.db import Posts, RefreshTokens, Users, create_pool
+from api.db import Pool, Posts, RefreshTokens, Users, create_pool
 from api.docs import OAS_TAGS, SPEC_URI, UI_PREFIX, mount_swagger_ui
 from api.errors import ApiError, render
+from api.logs import safe_path
 from api.mail import Mailer, build_mailer
 from api.ratelimit import RateLimiter
 from api.routes import auth, ops, posts, users
@@ -28,8 +28,10 @@ from api.settings import Settings
 from api.sweeper import sweep_invitations
 
 access_log = logging.getLogger("gosocial.access")
+log = logging.getLogger("gosocial.app")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_ID = 2**63 - 1
+_STATUS_CLASS = {n: f"{n}xx" for n in range(1, 6)}
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Context:
     mailer: Mailer
     started: float = field(default_factory=time.monotonic)
     requests: Counter[str] = field(default_factory=Counter)
-    pool: asyncpg.Pool = None  # type: ignore[assignment]  # opened before the server starts
+    pool: Pool = None  # type: ignore[assignment]  # opened before the server starts
     redis: Redis | None = None
     cache: UserCache = None  # type: ignore[assignment]
     limiter: RateLimiter | None = None
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.config.update(
         REQUEST_MAX_SIZE=1024 * 1024,
         RESPONSE_TIMEOUT=settings.request_timeout,
+        GRACEFUL_SHUTDOWN_TIMEOUT=settings.graceful_shutdown_timeout,
         FALLBACK_ERROR_FORMAT="json",
         CORS_ORIGINS=settings.cors_allowed_origin,
         CORS_METHODS="GET,POST,PUT,PATCH,DELETE,OPTIONS",
@@ -131,7 +134,11 @@ def create_app(settings: Settings | None = None) -> Sanic:
         # After, not before, server stop: in-flight requests finish with the pool still open.
         if ctx.redis is not None:
             await ctx.redis.aclose()
-        await ctx.pool.close()
+        if ctx.pool is not None:
+            await ctx.pool.close()
+        log.info("database pool and redis client closed")
+
+    access_logged = settings.access_log
 
     @app.on_request(priority=100)
     async def start(request: Request) -> HTTPResponse | None:
@@ -150,9 +157,14 @@ def create_app(settings: Settings | None = None) -> Sanic:
     @app.on_response(priority=100)
     async def finish(request: Request, response: HTTPResponse) -> None:
         request_id = getattr(request.ctx, "request_id", None) or uuid.uuid4().hex
-        response.headers["X-Request-ID"] = request_id
-        response.headers.update(getattr(request.ctx, "rate_headers", None) or {})
-        ctx.requests[f"{response.status // 100}xx"] += 1
+        headers = response.headers
+        headers["X-Request-ID"] = request_id
+        rate_headers = getattr(request.ctx, "rate_headers", None)
+        if rate_headers:
+            headers.update(rate_headers)
+        ctx.requests[_STATUS_CLASS[response.status // 100]] += 1
+        if not access_logged:
+            return
         user = getattr(request.ctx, "user", None)
         started = getattr(request.ctx, "started", None)
         access_log.info(
@@ -160,7 +172,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
             extra={
                 "request_id": request_id,
                 "method": request.method,
-                "path": request.path,
+                "path": safe_path(request.path),
                 "status": response.status,
                 "user_id": user["id"] if user else None,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2)

@@ -10,7 +10,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 log = logging.getLogger("gosocial.cache")
@@ -19,34 +22,59 @@ log = logging.getLogger("gosocial.cache")
 def create_redis(url: str) -> Redis | None:
     if not url:
         return None
-    # redis-py's defaults wait seconds and retry ten times on a hung server; fail fast instead.
-    return Redis.from_url(
+    # redis-py's defaults wait seconds on a hung server, and a full pool raises instead of
+    # waiting: fail fast on a dead Redis, queue briefly under load. One immediate retry on a
+    # connection error replaces a connection that went stale while Redis was away.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=64,
+        timeout=0.25,  # waiting for a free connection
         socket_timeout=0.25,
         socket_connect_timeout=0.25,
-        retry_on_timeout=False,
-        max_connections=64,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         health_check_interval=30,
     )
+    return Redis.from_pool(pool)
 
 
 class Breaker:
-    """Skips a failing dependency for `cooldown` seconds after an error, warning once per trip."""
+    """Skips a failing dependency for a while after an error: one warning per outage.
 
-    def __init__(self, name: str, cooldown: float = 2.0) -> None:
+    The pause starts at `cooldown` seconds and doubles while the dependency keeps failing, up
+    to `max_cooldown`; the first success after an outage logs the recovery.
+    """
+
+    def __init__(self, name: str, cooldown: float = 1.0, max_cooldown: float = 4.0) -> None:
         self.name = name
         self.cooldown = cooldown
+        self.max_cooldown = max_cooldown
+        self.trips = 0
         self._until = 0.0
+        self._pause = 0.0  # 0 while healthy
 
     @property
     def closed(self) -> bool:
         return time.monotonic() >= self._until
 
     def trip(self, exc: Exception) -> None:
-        log.warning(
-            "%s: redis unavailable (%r); skipping it for %.0f s", self.name, exc, self.cooldown
-        )
-        self._until = time.monotonic() + self.cooldown
+        self.trips += 1
+        if self._pause == 0.0:
+            self._pause = self.cooldown
+            log.warning(
+                "%s: redis unavailable (%r); failing open, retrying in %.1f s",
+                self.name,
+                exc,
+                self._pause,
+            )
+        else:
+            self._pause = min(self._pause * 2, self.max_cooldown)
+            log.debug("%s: redis still unavailable (%r)", self.name, exc)
+        self._until = time.monotonic() + self._pause
+
+    def ok(self) -> None:
+        if self._pause:
+            self._pause = 0.0
+            log.info("%s: redis is back", self.name)
 
 
 class UserCache:
@@ -70,6 +98,7 @@ class UserCache:
             except (RedisError, OSError) as exc:
                 self._fail(exc)
             else:
+                self._breaker.ok()
                 if raw is not None:
                     self.hits += 1
                     return raw

@@ -6,7 +6,11 @@ a response is `{"data": <text>}` without decoding and re-encoding it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -14,24 +18,88 @@ import asyncpg
 from api.settings import Settings
 
 
-async def create_pool(settings: Settings) -> asyncpg.Pool:
-    return await asyncpg.create_pool(
+class Pool:
+    """asyncpg's pool, plus the count of callers waiting for a connection (asyncpg hides it).
+
+    `waiting` counts the callers inside `acquire` (for an idle connection, or for a new one
+    being opened); acquisition gives up after DB_QUERY_TIMEOUT, so a dead or saturated database
+    is a prompt 503, never a hang.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, acquire_timeout: float) -> None:
+        self.raw = pool
+        self.waiting = 0
+        self._timeout = acquire_timeout
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        self.waiting += 1
+        try:
+            conn = await self.raw.acquire(timeout=self._timeout)
+        finally:
+            self.waiting -= 1
+        try:
+            yield conn
+        finally:
+            await self.raw.release(conn)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as conn:
+            return await conn.fetchval(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self.acquire() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.acquire() as conn:
+            return await conn.fetch(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self.acquire() as conn:
+            return await conn.execute(query, *args)
+
+    def figures(self) -> dict[str, int]:
+        size, idle = self.raw.get_size(), self.raw.get_idle_size()
+        return {
+            "size": size,
+            "idle": idle,
+            "in_use": size - idle,
+            "min": self.raw.get_min_size(),
+            "max": self.raw.get_max_size(),
+            "waiting": self.waiting,
+        }
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Close gracefully; connections still busy after `grace` seconds are cut."""
+        try:
+            async with asyncio.timeout(grace):
+                await self.raw.close()
+        except TimeoutError:
+            self.raw.terminate()
+
+
+async def create_pool(settings: Settings) -> Pool:
+    timeout = settings.db_query_timeout
+    pool = await asyncpg.create_pool(
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
+        timeout=timeout,  # connecting
         # Client-side deadline; the server-side statement_timeout below cancels the query itself
         # so its connection comes back to the pool in good state.
-        command_timeout=settings.db_query_timeout + 1,
+        command_timeout=timeout + 1,
         server_settings={
             "application_name": "gosocial",
             "timezone": "UTC",
-            "statement_timeout": str(int(settings.db_query_timeout * 1000)),
+            "statement_timeout": str(int(timeout * 1000)),
         },
     )
+    return Pool(pool, acquire_timeout=timeout)
 
 
 class Users:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def register(
@@ -102,7 +170,7 @@ class Users:
 
 
 class Posts:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def create(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
@@ -148,7 +216,7 @@ class Posts:
 
 
 class RefreshTokens:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     async def issue(

@@ -132,6 +132,7 @@ class PoolFigures(BaseModel):
     in_use: int
     min: int
     max: int
+    waiting: int = Field(description="callers waiting to acquire a connection")
 
 
 class CacheFigures(BaseModel):

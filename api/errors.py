@@ -8,7 +8,9 @@ from typing import Any
 import asyncpg
 import orjson
 from sanic import HTTPResponse, Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import SanicException, ServiceUnavailable
+
+from api.logs import safe_path
 
 log = logging.getLogger("gosocial.errors")
 
@@ -22,6 +24,9 @@ SQLSTATE_STATUS = {
     "23505": 409,  # unique violation not translated by a function
     "57014": 503,  # query cancelled: statement timeout
 }
+# Connection exceptions, insufficient resources, operator intervention (admin shutdown, crash,
+# cannot connect now): the database is unavailable rather than the request wrong.
+_UNAVAILABLE_CLASSES = ("08", "53", "57P")
 
 # Sanic's own messages for the statuses it raises itself, made into client sentences.
 _DEFAULT_MESSAGES = {
@@ -54,6 +59,9 @@ class ApiError(SanicException):
 def from_database(exc: asyncpg.PostgresError) -> ApiError | None:
     """The client-facing error for a database error, or None when it is unexpected (a 500)."""
     status = SQLSTATE_STATUS.get(exc.sqlstate or "")
+    if status is None and (exc.sqlstate or "").startswith(_UNAVAILABLE_CLASSES):
+        # The server is shutting down, starting up, out of connections or cut off.
+        return ApiError(503, "the database is unavailable, try again later")
     if status is None:
         return None
     if status == 503:
@@ -70,11 +78,38 @@ def error_body(message: str, details: list[dict[str, str]] | None = None) -> byt
     return orjson.dumps(body)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The `Allow` of a 405 (RFC 9110). Sanic's router names the methods for static paths only;
+    for `<post_id:id>` paths it leaves them out, so they are looked up here, method by method."""
+    allowed = []
+    for method in _METHODS:
+        try:
+            request.app.router.get(request.path, method, request.headers.get("host"))
+        except SanicException:
+            continue
+        allowed.append(method)
+    return ", ".join(allowed)
+
+
 def render(request: Request, exc: Exception) -> HTTPResponse:
     """Every error response of the service, in the contract's shape."""
     request_id = getattr(request.ctx, "request_id", None)
     if isinstance(exc, asyncpg.PostgresError):
-        exc = from_database(exc) or exc
+        mapped = from_database(exc)
+        if mapped is not None and mapped.status_code == 503:
+            log.warning(
+                "database unavailable: %s (%s)",
+                type(exc).__name__,
+                exc.sqlstate,
+                extra={"request_id": request_id},
+            )
+        exc = mapped or exc
+    elif isinstance(exc, ServiceUnavailable):  # Sanic's RESPONSE_TIMEOUT (REQUEST_TIMEOUT)
+        log.warning("request timed out", extra={"request_id": request_id})
+        exc = ApiError(503, "the request took too long, try again later")
     elif isinstance(exc, OSError | asyncpg.InterfaceError | TimeoutError):
         # Connection refused, pool closed, query timeout: the database is unavailable.
         log.warning("database unavailable: %r", exc, extra={"request_id": request_id})
@@ -83,12 +118,14 @@ def render(request: Request, exc: Exception) -> HTTPResponse:
         status = exc.status_code
         message = str(exc) if isinstance(exc, ApiError) else _DEFAULT_MESSAGES.get(status, str(exc))
         headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405 and "Allow" not in headers:
+            headers["Allow"] = _allowed_methods(request)
         details = getattr(exc, "details", None)
         return HTTPResponse(error_body(message, details), status, headers, "application/json")
     log.error(
         "unhandled error on %s %s",
         request.method,
-        request.path,
+        safe_path(request.path),
         exc_info=exc,
         extra={"request_id": request_id},
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 
@@ -18,6 +20,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         for field in _FIELDS:
             value = getattr(record, field, None)
@@ -28,12 +31,38 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+# Paths that carry a secret (the activation token): logged without it.
+_SECRET_PATH_PREFIXES = ("/v1/users/activate/",)
+
+
+def safe_path(path: str) -> str:
+    if path.startswith(_SECRET_PATH_PREFIXES):
+        return path.rsplit("/", 1)[0] + "/[redacted]"
+    return path
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The access log writes a line per request: skip what no line shows (the logging HOWTO's
+    # "Optimization" section): the caller's frame, the thread and the process name.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     # These log request bodies and keys at DEBUG; keep them quiet whatever the root level.
     for noisy in ("python_http_client", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+
+def in_worker(factory: Callable[[S], T], settings: S) -> T:
+    """`factory(settings)` with logging configured first: Sanic spawns its worker processes, which
+    do not inherit the main process's handlers (without this their lines went nowhere)."""
+    configure_logging()
+    return factory(settings)

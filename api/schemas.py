@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -9,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -33,6 +35,16 @@ def _at_most_72_bytes(value: str) -> str:
     return value
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    # pydantic alone also takes Unix timestamps ("0.5") and dates without a time.
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset")
+    return value
+
+
 def _distinct(tags: list[str]) -> list[str]:
     unique = list(dict.fromkeys(tags))
     if len(unique) > 10:
@@ -49,6 +61,7 @@ Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Content = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(_distinct)]
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 class Body(BaseModel):
@@ -103,8 +116,8 @@ class FeedQuery(Query):
     sort: Literal["asc", "desc"] = "desc"
     tags: Annotated[str, StringConstraints(max_length=400)] | None = None
     search: Annotated[str, StringConstraints(max_length=100)] | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Rfc3339 | None = None
+    until: Rfc3339 | None = None
 
     @field_validator("tags")
     @classmethod

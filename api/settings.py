@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Header a trusted reverse proxy sets to the client IP (e.g. X-Forwarded-For); empty: socket.
     trusted_proxy_header: str = ""
     request_timeout: float = Field(60.0, gt=0)
+    # SIGTERM: stop accepting, give in-flight requests this long, then close the pools.
+    graceful_shutdown_timeout: float = Field(15.0, ge=0)
+    access_log: bool = True  # one JSON line per request on stderr
 
     basic_auth_username: str = "admin"
     basic_auth_password: str = Field("admin", repr=False)  # refused in production

@@ -13,7 +13,34 @@ from api.errors import ApiError
 M = TypeVar("M", bound=BaseModel)
 
 
+def _unstorable(value: object, path: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """Strings PostgreSQL cannot store or UTF-8 cannot encode (NUL, lone surrogates): they would
+    fail deep in the database or in bcrypt as a 500, so they are refused here as a 400."""
+    if isinstance(value, str):
+        problem = None
+        if "\x00" in value:
+            problem = "must not contain NUL characters"
+        else:
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                problem = "must be valid Unicode text"
+        return [{"field": ".".join(path) or "body", "message": problem}] if problem else []
+    found: list[dict[str, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            found += _unstorable(name, (*path, "(key)")) or _unstorable(item, (*path, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _unstorable(item, (*path, str(index)))
+    return found
+
+
 def _validate(model: type[M], data: object, message: str) -> M:
+    problems = _unstorable(data)
+    if problems:
+        raise ApiError(400, message, problems)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -33,6 +60,6 @@ def json_body(request: Request, model: type[M]) -> M:
 
 
 def query(request: Request, model: type[M]) -> M:
-    return _validate(
-        model, {k: request.args.get(k) for k in request.args}, "invalid query parameters"
-    )
+    # Blank values are kept: `?until=` is an invalid date-time, not an absent one.
+    args = request.get_args(keep_blank_values=True)
+    return _validate(model, {k: args.get(k) for k in args}, "invalid query parameters")

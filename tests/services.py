@@ -159,6 +159,9 @@ def api_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: Sanic's last-resort kill of its workers' group must not
+            # reach pytest.
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -178,5 +181,5 @@ def api_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

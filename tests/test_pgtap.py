@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,20 @@ from tests.services import ROOT
 PGTAP_FILES = sorted((ROOT / "db" / "tests").glob("*.sql"))
 
 
+@pytest.fixture(scope="module")
+def pristine(
+    pg_factory: testing.postgresql.PostgresqlFactory,
+) -> Iterator[testing.postgresql.Postgresql]:
+    """A cluster of its own, freshly deployed: some files count every row of a table, and the
+    session cluster holds whatever the HTTP tests left (each file still rolls itself back)."""
+    pg = pg_factory()
+    yield pg
+    pg.stop()
+
+
 @pytest.mark.parametrize("path", PGTAP_FILES, ids=[p.stem for p in PGTAP_FILES])
-def test_pgtap(path: Path, postgresql: testing.postgresql.Postgresql) -> None:
-    dsn = postgresql.dsn()
+def test_pgtap(path: Path, pristine: testing.postgresql.Postgresql) -> None:
+    dsn = pristine.dsn()
     proc = subprocess.run(
         [
             "pg_prove",

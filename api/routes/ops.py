@@ -59,20 +59,13 @@ async def health(request: Request) -> HTTPResponse:
 @basic_auth
 async def debug_vars(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
-    pool = ctx.pool
-    size, idle = pool.get_size(), pool.get_idle_size()
     return json(
         {
             "version": __version__,
             "uptime_seconds": round(time.monotonic() - ctx.started, 3),
             "tasks": len(asyncio.all_tasks()),
-            "database": {
-                "size": size,
-                "idle": idle,
-                "in_use": size - idle,
-                "min": pool.get_min_size(),
-                "max": pool.get_max_size(),
-            },
+            # size, idle, in_use, min, max, and waiting: callers inside acquire.
+            "database": ctx.pool.figures(),
             "cache": {
                 "enabled": ctx.redis is not None,
                 "hits": ctx.cache.hits,
