@@ -1,5 +1,6 @@
 -- Deploy gosocial:functions/create_comment to pg
 -- requires: schema/comments
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -20,16 +21,7 @@ BEGIN
          WHERE EXISTS (SELECT FROM posts WHERE id = p_post_id)
         RETURNING *
     )
-    SELECT json_build_object(
-               'id', c.id,
-               'post_id', c.post_id,
-               'user_id', c.user_id,
-               'content', c.content,
-               'created_at', c.created_at,
-               'user', json_build_object('id', u.id, 'username', u.username))
-      INTO v_comment
-      FROM c
-      JOIN users u ON u.id = c.user_id;
+    SELECT social.comment_json(c::comments, u) INTO v_comment FROM c JOIN users u ON u.id = c.user_id;
 
     IF v_comment IS NULL THEN
         RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';

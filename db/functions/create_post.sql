@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/create_post to pg
 -- requires: schema/posts
 -- requires: schema/users
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -17,28 +18,10 @@ BEGIN
         INSERT INTO posts (user_id, title, content, tags)
         VALUES (
             p_user_id, p_title, p_content,
-            -- Duplicates dropped, first occurrence keeps its place; NULL means none.
-            (SELECT coalesce(array_agg(d.t ORDER BY d.ord), '{}')
-               FROM (SELECT x.t, min(x.ord) AS ord
-                       FROM unnest(p_tags) WITH ORDINALITY AS x(t, ord)
-                      WHERE x.t IS NOT NULL
-                      GROUP BY x.t) d))
+            social.distinct_tags(p_tags))
         RETURNING *
     )
-    SELECT json_build_object(
-               'id', p.id,
-               'user_id', p.user_id,
-               'title', p.title,
-               'content', p.content,
-               'tags', p.tags,
-               'version', p.version,
-               'created_at', p.created_at,
-               'updated_at', p.updated_at,
-               'comments_count', 0,
-               'user', json_build_object('id', u.id, 'username', u.username))
-      INTO v_post
-      FROM p
-      JOIN users u ON u.id = p.user_id;
+    SELECT social.post_json(p::posts, 0, u) INTO v_post FROM p JOIN users u ON u.id = p.user_id;
 
     RETURN v_post;
 END;

@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/delete_post to pg
 -- requires: schema/posts
 -- requires: schema/roles
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -20,10 +21,7 @@ BEGIN
 
     -- Only admins may delete someone else's post.
     IF v_owner_id <> p_actor_id
-       AND coalesce((SELECT r.level
-                       FROM users u
-                       JOIN roles r ON r.id = u.role_id
-                      WHERE u.id = p_actor_id), 0) < 3 THEN
+       AND social.role_level(p_actor_id) < 3 THEN
         RAISE EXCEPTION 'you may not delete this post' USING ERRCODE = 'SN403';
     END IF;
 

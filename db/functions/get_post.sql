@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/get_post to pg
 -- requires: schema/posts
 -- requires: schema/comments
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -14,17 +15,7 @@ AS $$
 DECLARE
     v_post json;
 BEGIN
-    SELECT json_build_object(
-               'id', p.id,
-               'user_id', p.user_id,
-               'title', p.title,
-               'content', p.content,
-               'tags', p.tags,
-               'version', p.version,
-               'created_at', p.created_at,
-               'updated_at', p.updated_at,
-               'comments_count', (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
-               'user', json_build_object('id', u.id, 'username', u.username))
+    SELECT social.post_json(p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
       INTO v_post
       FROM posts p
       JOIN users u ON u.id = p.user_id

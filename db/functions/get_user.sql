@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/get_user to pg
 -- requires: schema/users
 -- requires: schema/roles
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -14,13 +15,7 @@ AS $$
 DECLARE
     v_user json;
 BEGIN
-    SELECT json_build_object(
-               'id', u.id,
-               'username', u.username,
-               'email', u.email,
-               'created_at', u.created_at,
-               'is_active', u.is_active,
-               'role', json_build_object('id', r.id, 'name', r.name, 'level', r.level))
+    SELECT social.user_json(u, r)
       INTO v_user
       FROM users u
       JOIN roles r ON r.id = u.role_id

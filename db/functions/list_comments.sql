@@ -1,5 +1,6 @@
 -- Deploy gosocial:functions/list_comments to pg
 -- requires: schema/comments
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -23,14 +24,7 @@ BEGIN
 
     -- Page first (comments_post_created_idx), authors only for that page.
     RETURN (
-        SELECT coalesce(json_agg(json_build_object(
-                            'id', c.id,
-                            'post_id', c.post_id,
-                            'user_id', c.user_id,
-                            'content', c.content,
-                            'created_at', c.created_at,
-                            'user', json_build_object('id', u.id, 'username', u.username))
-                        ORDER BY c.created_at, c.id), '[]')
+        SELECT coalesce(json_agg(social.comment_json(c::comments, u) ORDER BY c.created_at, c.id), '[]')
           FROM (SELECT *
                   FROM comments
                  WHERE post_id = p_post_id

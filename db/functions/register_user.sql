@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/register_user to pg
 -- requires: schema/users
 -- requires: schema/invitations
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -39,18 +40,10 @@ BEGIN
     INSERT INTO invitations (token_hash, user_id, expires_at)
     VALUES (p_token_hash, v_user_id, now() + p_invitation_ttl);
 
-    RETURN (
-        SELECT json_build_object(
-                   'id', u.id,
-                   'username', u.username,
-                   'email', u.email,
-                   'created_at', u.created_at,
-                   'is_active', u.is_active,
-                   'role', json_build_object('id', r.id, 'name', r.name, 'level', r.level))
-          FROM users u
-          JOIN roles r ON r.id = u.role_id
-         WHERE u.id = v_user_id
-    );
+    RETURN (SELECT social.user_json(u, r)
+              FROM users u
+              JOIN roles r ON r.id = u.role_id
+             WHERE u.id = v_user_id);
 END;
 $$;
 

@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/set_user_role to pg
 -- requires: schema/users
 -- requires: schema/roles
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -22,14 +23,7 @@ BEGIN
     UPDATE users u
        SET role_id = v_role.id, updated_at = now()
      WHERE u.id = p_user_id
-    RETURNING json_build_object(
-               'id', u.id,
-               'username', u.username,
-               'email', u.email,
-               'created_at', u.created_at,
-               'is_active', u.is_active,
-               'role', json_build_object('id', v_role.id, 'name', v_role.name, 'level', v_role.level))
-      INTO v_user;
+    RETURNING social.user_json(u, v_role) INTO v_user;
 
     IF v_user IS NULL THEN
         RAISE EXCEPTION 'user not found' USING ERRCODE = 'SN404';

@@ -2,6 +2,7 @@
 -- requires: schema/posts
 -- requires: schema/comments
 -- requires: schema/roles
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -29,10 +30,7 @@ BEGIN
 
     -- Moderators and above may edit anyone's post; an unknown actor may not.
     IF v_owner_id <> p_actor_id
-       AND coalesce((SELECT r.level
-                       FROM users u
-                       JOIN roles r ON r.id = u.role_id
-                      WHERE u.id = p_actor_id), 0) < 2 THEN
+       AND social.role_level(p_actor_id) < 2 THEN
         RAISE EXCEPTION 'you may not edit this post' USING ERRCODE = 'SN403';
     END IF;
 
@@ -44,11 +42,7 @@ BEGIN
                content = coalesce(p_content, content),
                tags = CASE
                           WHEN p_tags IS NULL THEN tags
-                          ELSE (SELECT coalesce(array_agg(d.t ORDER BY d.ord), '{}')
-                                  FROM (SELECT x.t, min(x.ord) AS ord
-                                          FROM unnest(p_tags) WITH ORDINALITY AS x(t, ord)
-                                         WHERE x.t IS NOT NULL
-                                         GROUP BY x.t) d)
+                          ELSE social.distinct_tags(p_tags)
                       END,
                version = version + 1,
                updated_at = now()
@@ -56,17 +50,7 @@ BEGIN
            AND version = p_version
         RETURNING *
     )
-    SELECT json_build_object(
-               'id', p.id,
-               'user_id', p.user_id,
-               'title', p.title,
-               'content', p.content,
-               'tags', p.tags,
-               'version', p.version,
-               'created_at', p.created_at,
-               'updated_at', p.updated_at,
-               'comments_count', (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
-               'user', json_build_object('id', u.id, 'username', u.username))
+    SELECT social.post_json(p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
       INTO v_post
       FROM p
       JOIN users u ON u.id = p.user_id;

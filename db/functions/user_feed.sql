@@ -2,6 +2,7 @@
 -- requires: schema/posts
 -- requires: schema/comments
 -- requires: schema/followers
+-- requires: schema/shapes
 
 BEGIN;
 
@@ -63,18 +64,9 @@ BEGIN
     -- offset + limit rows; then merge, cut the page, and only for the page's
     -- rows count comments and fetch authors.
     EXECUTE format($q$
-        SELECT coalesce(json_agg(json_build_object(
-                            'id', p.id,
-                            'user_id', p.user_id,
-                            'title', p.title,
-                            'content', p.content,
-                            'tags', p.tags,
-                            'version', p.version,
-                            'created_at', p.created_at,
-                            'updated_at', p.updated_at,
-                            'comments_count', (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
-                            'user', json_build_object('id', u.id, 'username', u.username))
-                        ORDER BY p.created_at %1$s, p.id %1$s), '[]')
+        SELECT coalesce(json_agg(social.post_json(
+                                     p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                 ORDER BY p.created_at %1$s, p.id %1$s), '[]')
           FROM (SELECT p.*
                   FROM (SELECT $1 AS user_id
                         UNION ALL
