@@ -1,0 +1,277 @@
+"""bench/REPORT.md from one run: machine, versions, settings, the table, targets, plans."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench import Row, Run
+
+BUSY_LOAD = 1.0  # a 1-minute load average above this before the run: someone else was busy
+
+
+def fmt_rps(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def table(run: Run) -> list[str]:
+    lines = [
+        "| Scenario | req/s | p50 ms | p99 ms | errors | ceiling | ceiling req/s | ratio |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for row in run.rows.values():
+        r = row.result
+        if r is None:
+            lines.append(f"| {row.title} | - | - | - | - | {row.note} | | |")
+            continue
+        ceiling = run.rows.get(row.ceiling) if row.ceiling else None
+        c = ceiling.result if ceiling else None
+        ratio = f"{r.rps / c.rps:.0%}" if c and c.rps else ""
+        name = ceiling.title.removeprefix("Ceiling: ") if ceiling else ""
+        if row.id.startswith("get_user_during_login") and c:
+            # What matters here is the latency, not the throughput.
+            ratio = f"p99 x{r.p99 / c.p99:.1f}" if c.p99 else ""
+        errors = str(r.errors) + (f" ({r.detail})" if r.detail and row.id == "patch_post" else "")
+        lines.append(
+            f"| {row.title} | {fmt_rps(r.rps)} | {fmt_ms(r.p50)} | {fmt_ms(r.p99)} | {errors} "
+            f"| {name} | {fmt_rps(c.rps) if c else ''} | {ratio} |"
+        )
+    return lines
+
+
+def get(run: Run, row_id: str) -> Row | None:
+    row = run.rows.get(row_id)
+    return row if row is not None and row.result is not None else None
+
+
+def targets(run: Run) -> list[str]:
+    out = []
+
+    def verdict(name: str, ok: bool | None, text: str) -> None:
+        mark = "not measured" if ok is None else ("**met**" if ok else "**missed**")
+        out.append(f"- {name}: {mark} — {text}")
+
+    cached, redis = get(run, "get_user_cached"), get(run, "ceiling_redis")
+    if cached and redis:
+        ratio = cached.result.rps / redis.result.rps
+        verdict(
+            "cached GET /v1/users/{id} ≥ 50% of Sanic + one Redis GET",
+            ratio >= 0.5,
+            f"{fmt_rps(cached.result.rps)} vs {fmt_rps(redis.result.rps)} req/s = {ratio:.0%}",
+        )
+    else:
+        verdict("cached GET /v1/users/{id} ≥ 50% of Sanic + one Redis GET", None, "")
+    feed, pg_feed = get(run, "feed"), get(run, "pg_feed")
+    conns = run.cfg.connections
+    if feed:
+        verdict(
+            f"feed p99 ≤ 50 ms at {run.cfg.main.posts:,} posts with 32 connections",
+            feed.result.p99 <= 50 and conns == 32,
+            f"p99 {fmt_ms(feed.result.p99)} ms with {conns} connections",
+        )
+    if feed and pg_feed:
+        ratio = feed.result.rps / pg_feed.result.rps
+        verdict(
+            "feed throughput ≥ 50% of pgbench on the same function",
+            ratio >= 0.5,
+            f"{fmt_rps(feed.result.rps)} vs {fmt_rps(pg_feed.result.rps)} = {ratio:.0%}",
+        )
+    during, before = get(run, "get_user_during_login"), get(run, "get_user_cached")
+    if during and before:
+        factor = during.result.p99 / before.result.p99
+        login = get(run, "login")
+        logins = f"; {fmt_rps(login.result.rps)} logins/s beside them" if login else ""
+        verdict(
+            "cached GET p99 during the login storm ≤ 3x without it",
+            factor <= 3,
+            f"{fmt_ms(during.result.p99)} ms vs {fmt_ms(before.result.p99)} ms = x{factor:.1f}"
+            + logins,
+        )
+    for ours_id, peer_id, what in (
+        ("get_user_uncached", "postgrest_get_user", "get-user (both read PostgreSQL)"),
+        ("feed", "postgrest_feed", "feed"),
+    ):
+        ours, peer = get(run, ours_id), get(run, peer_id)
+        if ours and peer:
+            verdict(
+                f"{what} throughput above PostgREST's",
+                ours.result.rps > peer.result.rps,
+                f"{fmt_rps(ours.result.rps)} vs {fmt_rps(peer.result.rps)} req/s "
+                f"(x{ours.result.rps / peer.result.rps:.2f}); p99 {fmt_ms(ours.result.p99)} vs "
+                f"{fmt_ms(peer.result.p99)} ms",
+            )
+    if cached and (peer := get(run, "postgrest_get_user")):
+        out.append(
+            f"- for reference, the cached get-user: {fmt_rps(cached.result.rps)} req/s, "
+            f"x{cached.result.rps / peer.result.rps:.2f} PostgREST's"
+        )
+    return out
+
+
+def observations(run: Run) -> list[str]:
+    out = [
+        "Experiment rows run the same code with one change (bench/variants.py, bench/pgbench/"
+        "feed_*.sql) on their own service instance, minutes after the shipped one: on a busy "
+        "machine a single run's difference between instances can be noise; repeat before "
+        "trusting one (`BENCH_ONLY=get_user_uncached,get_user_uncached_no_reset`).",
+        "",
+    ]
+    cached, quiet = get(run, "get_user_cached"), get(run, "get_user_no_access_log")
+    if cached and quiet:
+        gain = quiet.result.rps / cached.result.rps - 1
+        out.append(
+            f"- Access log: the warm-cache GET serves {fmt_rps(quiet.result.rps)} req/s with "
+            f"ACCESS_LOG=false against {fmt_rps(cached.result.rps)} with it ({gain:+.0%})."
+        )
+    during, nice = get(run, "get_user_during_login"), get(run, "get_user_during_login_nice")
+    base_nice, login, login_nice = (
+        get(run, "get_user_cached_nice"),
+        get(run, "login"),
+        get(run, "login_nice"),
+    )
+    if cached and during and nice and base_nice and login and login_nice:
+        out.append(
+            "- Login storm, bcrypt threads at nice 19 (bench/variants.py nice-bcrypt, api/ "
+            f"unchanged): GET p99 {fmt_ms(base_nice.result.p99)} → {fmt_ms(nice.result.p99)} ms "
+            f"(x{nice.result.p99 / base_nice.result.p99:.1f}) with "
+            f"{fmt_rps(login_nice.result.rps)} logins/s, against {fmt_ms(cached.result.p99)} → "
+            f"{fmt_ms(during.result.p99)} ms (x{during.result.p99 / cached.result.p99:.1f}) with "
+            f"{fmt_rps(login.result.rps)} logins/s as shipped."
+            + (
+                " The niced hashes only get CPU nobody else wants: on a saturated machine "
+                "logins wait."
+                if login_nice.result.rps < login.result.rps / 2
+                else ""
+            )
+        )
+    for base_id, variant_id, what in (
+        ("feed", "feed_no_reset", "feed"),
+        ("get_user_uncached", "get_user_uncached_no_reset", "uncached get-user"),
+    ):
+        base, variant = get(run, base_id), get(run, variant_id)
+        if base and variant:
+            out.append(
+                f"- asyncpg pool reset (one `RESET ALL`-style round trip per release), {what}: "
+                f"{fmt_rps(base.result.rps)} req/s, p99 {fmt_ms(base.result.p99)} ms as shipped; "
+                f"{fmt_rps(variant.result.rps)} req/s, p99 {fmt_ms(variant.result.p99)} ms "
+                f"with a no-op reset (bench/variants.py no-pool-reset, "
+                f"{variant.result.rps / base.result.rps - 1:+.0%})."
+            )
+    pg_feed, plain, index_only = (
+        get(run, "pg_feed"),
+        get(run, "pg_feed_plain"),
+        get(run, "pg_feed_index_only"),
+    )
+    if pg_feed and plain and index_only:
+        out.append(
+            f"- Feed in PostgreSQL: api.user_feed {fmt_rps(pg_feed.result.rps)} tps; its query as "
+            f"plain prepared SQL {fmt_rps(plain.result.rps)} tps "
+            f"({plain.result.rps / pg_feed.result.rps - 1:+.0%}: PL/pgSQL + EXECUTE planning on "
+            f"every call); with an index-only top 20 {fmt_rps(index_only.result.rps)} tps "
+            f"({index_only.result.rps / pg_feed.result.rps - 1:+.0%}), same JSON "
+            "(bench/pgbench/feed_*.sql)."
+        )
+    bare, redis = get(run, "ceiling_bare"), get(run, "ceiling_redis")
+    if bare and redis:
+        out.append(
+            f"- One Redis round trip costs the bare handler "
+            f"{1 - redis.result.rps / bare.result.rps:.0%} of its throughput "
+            f"({fmt_rps(bare.result.rps)} → {fmt_rps(redis.result.rps)} req/s); the "
+            "authenticated GET makes two (caller, then target)."
+        )
+    growth = [
+        (
+            ds.posts,
+            get(run, f"feed_{ds.posts // 1000}k") or get(run, "feed"),
+            get(run, f"pg_feed_{ds.posts // 1000}k") or get(run, "pg_feed"),
+        )
+        for ds in sorted(run.cfg.datasets, key=lambda d: d.posts)
+    ]
+    if all(f and p for _, f, p in growth):
+        out.append("")
+        out.append("Feed cost growth (same follows and posts per user at every size):")
+        out.append("")
+        out.append("| posts | service req/s | p50 ms | p99 ms | pgbench tps | pgbench p50 | p99 |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|")
+        for posts, f, p in growth:
+            out.append(
+                f"| {posts:,} | {fmt_rps(f.result.rps)} | {fmt_ms(f.result.p50)} | "
+                f"{fmt_ms(f.result.p99)} | {fmt_rps(p.result.rps)} | {fmt_ms(p.result.p50)} | "
+                f"{fmt_ms(p.result.p99)} |"
+            )
+    return out
+
+
+def write_report(run: Run) -> None:
+    cfg = run.cfg
+    busy = any(float(line.split("load average ")[1].split()[0]) > BUSY_LOAD for line in run.load)
+    lines = [
+        "# GoSocial benchmark report",
+        "",
+        "Written by `make bench` (bench/run.sh, bench/bench.py); raw outputs in "
+        f"`bench/results/{run.dir.name}/`. Every ceiling and the peer were measured in this "
+        "same run on this same machine, with the load generator on it too: compare ratios "
+        "within one run, not absolute numbers across runs (noise ±15% or more).",
+        "",
+        "## Machine and versions",
+        "",
+    ]
+    lines += [f"- {key}: {value}" for key, value in run.facts.items()]
+    lines += [f"- {line}" for line in run.load]
+    if busy:
+        lines.append(
+            "- **The machine was busy with other work during this run (load average above "
+            f"{BUSY_LOAD:g}): the numbers are noisy; the ratios hold better than the absolutes.**"
+        )
+    main = cfg.main
+    lines += [
+        "",
+        "## Settings",
+        "",
+        f"- Data: {main.users:,} users, {main.posts:,} posts, {main.follows} follows per user, "
+        f"{main.posts // 2:,} comments (db/seed/seed.sql); cost-growth databases: "
+        + ", ".join(f"{d.users:,} users / {d.posts:,} posts" for d in cfg.datasets[1:]),
+        f"- Service: `python -m api`, WORKERS={cfg.workers}, DB_POOL_MIN=DB_POOL_MAX="
+        f"{cfg.db_pool} per worker, RATE_LIMIT_ENABLED=false, MAILER=console, CACHE_TTL=3600, "
+        "BCRYPT_COST=12, access log as configured by default unless a row says otherwise",
+        f"- Load: wrk, {cfg.threads} threads, {cfg.connections} connections (logins: "
+        f"{cfg.login_connections} connections, 1 thread), {cfg.warmup} s warm-up then "
+        f"{cfg.duration} s measured per scenario; callers are {cfg.tokens:,} random seeded users "
+        f"with access tokens signed like api/security.py; the warm-cache rows use the first "
+        f"{cfg.hot:,} of them as callers and targets",
+        f"- pgbench: {cfg.pgbench_clients} clients (the service's total pool), 2 threads, "
+        "prepared statements, as role gosocial (update_post as postgres, to read versions)",
+        f"- Ceiling app: bench/ceiling_app.py, {cfg.workers} workers, no middleware, no access log",
+        f"- PostgREST: db-pool {cfg.pgbench_clients}, anon role gosocial_app, same JWT secret "
+        "and tokens, schema api",
+        f"- PostgreSQL: `{cfg.pg_settings.strip()}`",
+        "",
+        "## Results",
+        "",
+        *table(run),
+        "",
+        "Ratio: requests/s of the row over requests/s of its ceiling (the login-storm row: "
+        "its p99 over the p99 of the same GETs without logins). Errors: connection errors, "
+        "timeouts and non-2xx answers.",
+        "",
+        "## Targets (issue 6)",
+        "",
+        *targets(run),
+        "",
+        "## Observations from this run",
+        "",
+        *observations(run),
+        "",
+        f"## EXPLAIN (ANALYZE, BUFFERS) of the feed at {main.posts:,} posts",
+        "",
+        "The plan of the query api.user_feed runs (dynamic SQL), as auto_explain reports it "
+        "(second call, warm buffers).",
+        "",
+    ]
+    for label, text in run.explains:
+        lines += [f"### {label}", "", "```", text, "```", ""]
+    cfg.report.write_text("\n".join(lines).rstrip() + "\n")
