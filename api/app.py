@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
             await ctx.redis.aclose()
         if ctx.pool is not None:
             await ctx.pool.close()
+        ctx.passwords.close()
         log.info("database pool and redis client closed")
 
     access_logged = settings.access_log

@@ -77,6 +77,9 @@ class Breaker:
             log.info("%s: redis is back", self.name)
 
 
+Loader = Callable[[int], Awaitable[str]]
+
+
 class UserCache:
     def __init__(self, redis: Redis | None, ttl: int) -> None:
         self._redis = redis
@@ -90,19 +93,27 @@ class UserCache:
     def enabled(self) -> bool:
         return self._redis is not None and self._breaker.closed
 
-    async def get(self, user_id: int, load: Callable[[int], Awaitable[str]]) -> bytes:
+    async def get(self, user_id: int, load: Loader) -> bytes:
         """The user's JSON from Redis, or from `load` (the database), filling Redis on a miss."""
-        if self.enabled:
-            try:
-                raw = await self._redis.get(f"user-{user_id}")
-            except (RedisError, OSError) as exc:
-                self._fail(exc)
-            else:
-                self._breaker.ok()
-                if raw is not None:
-                    self.hits += 1
-                    return raw
-                self.misses += 1
+        return (await self.peek(user_id))[0] or await self.fill(user_id, load)
+
+    async def peek(self, *user_ids: int) -> list[bytes | None]:
+        """What Redis holds for these users, in one round trip (None: a miss or no Redis)."""
+        if not self.enabled:
+            return [None] * len(user_ids)
+        try:
+            found = await self._redis.mget([f"user-{i}" for i in user_ids])
+        except (RedisError, OSError) as exc:
+            self._fail(exc)
+            return [None] * len(user_ids)
+        self._breaker.ok()
+        hits = sum(raw is not None for raw in found)
+        self.hits += hits
+        self.misses += len(found) - hits
+        return found
+
+    async def fill(self, user_id: int, load: Loader) -> bytes:
+        """Load the user from the database and keep it in Redis for CACHE_TTL."""
         raw = (await load(user_id)).encode()
         if self.enabled:
             try:

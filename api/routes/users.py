@@ -46,13 +46,13 @@ async def feed(request: Request) -> HTTPResponse:
     ok=(200, User),
     errors=(404,),
 )
-@authorized()
+@authorized(also="user_id")  # the caller and this user in one cache round trip
 async def get_user(request: Request, user_id: int) -> HTTPResponse:
     me = request.ctx.user
     if user_id == me["id"]:
         return data(request.ctx.user_raw)
     ctx = request.app.ctx
-    raw = await ctx.cache.get(user_id, ctx.users.get)
+    raw = request.ctx.also_raw or await ctx.cache.fill(user_id, ctx.users.get)
     if me["role"]["level"] >= ADMIN:
         return data(raw)
     user = orjson.loads(raw)
