@@ -211,7 +211,6 @@ class Run:
         name: str,
         db: str,
         redis_db: int | None,
-        argv: list[str] | None = None,
         **extra: str,
     ) -> Iterator[None]:
         env = {
@@ -233,9 +232,8 @@ class Run:
             "PYTHONPATH": str(ROOT),
             **extra,
         }
-        argv = argv or [str(PYTHON), "-m", "api"]
         with self.process(
-            name, argv, env, self.cfg.service_port, probe="/v1/users/1", workers=self.cfg.workers
+            name, [str(PYTHON), "-m", "api"], env, self.cfg.service_port, probe="/v1/users/1", workers=self.cfg.workers
         ):
             yield
 
@@ -646,7 +644,7 @@ class Run:
         ]  # fmt: skip
         storm = cfg.wanted("login_storm")
         self.session("service", main.db, 0, cached, force={"get_user_cached"} if storm else set(),
-                     after=(lambda: self.login_storm(get_user, "")) if storm else None)  # fmt: skip
+                     after=(lambda: self.login_storm(get_user)) if storm else None)  # fmt: skip
         uncached = Scenario(
             "get_user_uncached", "GET /v1/users/{id}, cache off", "pg_get_user",
             {**everyone, "BENCH_PATH": "/v1/users/{id}", "BENCH_IDS": "range",
@@ -659,26 +657,6 @@ class Run:
             "ceiling_redis", get_user, "experiment: the warm-cache row without the access log",
         )  # fmt: skip
         self.session("service_quiet", main.db, 0, [quiet], ACCESS_LOG="false")
-        # Experiment: the pool without its reset round trip (bench/variants.py no-pool-reset).
-        argv = [str(PYTHON), str(BENCH / "variants.py"), "no-pool-reset"]
-        feed_nr = Scenario(
-            "feed_no_reset", "GET /v1/users/feed, default page, no pool reset (experiment)",
-            "pg_feed", {**everyone, "BENCH_PATH": "/v1/users/feed"},
-        )  # fmt: skip
-        self.session("service_noreset", main.db, 0, [feed_nr], argv=argv)
-        uncached_nr = Scenario(
-            "get_user_uncached_no_reset", "GET /v1/users/{id}, cache off, no pool reset "
-            "(experiment)", "pg_get_user", uncached.env,
-        )  # fmt: skip
-        self.session("service_nocache_noreset", main.db, None, [uncached_nr], argv=argv)
-        if cfg.wanted("login_storm_nice"):
-            # Experiment: the same service with bcrypt's threads at nice 19 (bench/variants.py).
-            argv = [str(PYTHON), str(BENCH / "variants.py"), "nice-bcrypt"]
-            with self.service("service_nice", main.db, 0, argv=argv):
-                r = self.wrk("get_user_cached_nice", cfg.service_port, "request.lua", get_user)
-                title = "GET /v1/users/{id}, warm cache, bcrypt threads at nice 19 (experiment)"
-                self.record(Row("get_user_cached_nice", title, r, "ceiling_redis"))
-                self.login_storm(get_user, "_nice")
 
     def session(
         self,
@@ -689,14 +667,13 @@ class Run:
         *,
         force: set[str] | frozenset[str] = frozenset(),
         after: Callable[[], None] | None = None,
-        argv: list[str] | None = None,
         **extra: str,
     ) -> None:
         """One service instance for the wanted scenarios (and `after`), in order."""
         todo = [s for s in scenarios if self.cfg.wanted(s.id) or s.id in force]
         if not todo and after is None:
             return
-        with self.service(name, db, redis_db, argv, **extra):
+        with self.service(name, db, redis_db, **extra):
             for s in todo:
                 r = self.wrk(s.id, self.cfg.service_port, s.script, s.env, warmup=s.warmup)
                 self.record(Row(s.id, s.title, r, s.ceiling, s.note))
@@ -711,27 +688,25 @@ class Run:
         self.sql(db, "VACUUM (ANALYZE) social.posts")
         self.sql(db, "CHECKPOINT")
 
-    def login_storm(self, get_user: dict[str, str], suffix: str) -> None:
+    def login_storm(self, get_user: dict[str, str]) -> None:
         """Logins on a few connections while the warm-cache GETs run beside them."""
         cfg = self.cfg
         port = cfg.service_port
         storm = self.wrk(
-            f"login{suffix}", port, "login.lua", {}, connections=cfg.login_connections,
+            "login", port, "login.lua", {}, connections=cfg.login_connections,
             threads=1, warmup=False, background=True,
         )  # fmt: skip
-        beside = self.wrk(f"get_user_during_login{suffix}", port, "request.lua", get_user,
+        beside = self.wrk("get_user_during_login", port, "request.lua", get_user,
                           warmup=False)  # fmt: skip
         login = self.wrk_result(storm)  # type: ignore[arg-type]
-        variant = ", bcrypt threads at nice 19 (experiment)" if suffix else ""
         self.record(Row(
-            f"login{suffix}",
-            f"POST /v1/auth/login (bcrypt {BCRYPT_COST}), {cfg.login_connections} connections"
-            + variant,
+            "login",
+            f"POST /v1/auth/login (bcrypt {BCRYPT_COST}), {cfg.login_connections} connections",
             login, "ceiling_bcrypt", "beside the GETs below",
         ))  # fmt: skip
         self.record(Row(
-            f"get_user_during_login{suffix}", "GET /v1/users/{id}, warm cache, during logins"
-            + variant, beside, f"get_user_cached{suffix}", "ratio to the same GETs without logins",
+            "get_user_during_login", "GET /v1/users/{id}, warm cache, during logins",
+            beside, "get_user_cached", "ratio to the same GETs without logins",
         ))  # fmt: skip
 
     def peer(self) -> None:

@@ -114,10 +114,9 @@ def targets(run: Run) -> list[str]:
 
 def observations(run: Run) -> list[str]:
     out = [
-        "Experiment rows run the same code with one change (bench/variants.py, bench/pgbench/"
-        "feed_*.sql) on their own service instance, minutes after the shipped one: on a busy "
-        "machine a single run's difference between instances can be noise; repeat before "
-        "trusting one (`BENCH_ONLY=get_user_uncached,get_user_uncached_no_reset`).",
+        "Experiment rows (bench/pgbench/feed_*.sql) run a variant of a query beside the shipped "
+        "one: on a busy machine a single run's difference can be noise; repeat before trusting "
+        "one (`BENCH_ONLY=pg_feed,pg_feed_plain`).",
         "",
     ]
     cached, quiet = get(run, "get_user_cached"), get(run, "get_user_no_access_log")
@@ -127,40 +126,6 @@ def observations(run: Run) -> list[str]:
             f"- Access log: the warm-cache GET serves {fmt_rps(quiet.result.rps)} req/s with "
             f"ACCESS_LOG=false against {fmt_rps(cached.result.rps)} with it ({gain:+.0%})."
         )
-    during, nice = get(run, "get_user_during_login"), get(run, "get_user_during_login_nice")
-    base_nice, login, login_nice = (
-        get(run, "get_user_cached_nice"),
-        get(run, "login"),
-        get(run, "login_nice"),
-    )
-    if cached and during and nice and base_nice and login and login_nice:
-        out.append(
-            "- Login storm, bcrypt threads at nice 19 (bench/variants.py nice-bcrypt, api/ "
-            f"unchanged): GET p99 {fmt_ms(base_nice.result.p99)} → {fmt_ms(nice.result.p99)} ms "
-            f"(x{nice.result.p99 / base_nice.result.p99:.1f}) with "
-            f"{fmt_rps(login_nice.result.rps)} logins/s, against {fmt_ms(cached.result.p99)} → "
-            f"{fmt_ms(during.result.p99)} ms (x{during.result.p99 / cached.result.p99:.1f}) with "
-            f"{fmt_rps(login.result.rps)} logins/s as shipped."
-            + (
-                " The niced hashes only get CPU nobody else wants: on a saturated machine "
-                "logins wait."
-                if login_nice.result.rps < login.result.rps / 2
-                else ""
-            )
-        )
-    for base_id, variant_id, what in (
-        ("feed", "feed_no_reset", "feed"),
-        ("get_user_uncached", "get_user_uncached_no_reset", "uncached get-user"),
-    ):
-        base, variant = get(run, base_id), get(run, variant_id)
-        if base and variant:
-            out.append(
-                f"- asyncpg pool reset (one `RESET ALL`-style round trip per release), {what}: "
-                f"{fmt_rps(base.result.rps)} req/s, p99 {fmt_ms(base.result.p99)} ms as shipped; "
-                f"{fmt_rps(variant.result.rps)} req/s, p99 {fmt_ms(variant.result.p99)} ms "
-                f"with a no-op reset (bench/variants.py no-pool-reset, "
-                f"{variant.result.rps / base.result.rps - 1:+.0%})."
-            )
     pg_feed, plain, index_only = (
         get(run, "pg_feed"),
         get(run, "pg_feed_plain"),
