@@ -233,7 +233,12 @@ class Run:
             **extra,
         }
         with self.process(
-            name, [str(PYTHON), "-m", "api"], env, self.cfg.service_port, probe="/v1/users/1", workers=self.cfg.workers
+            name,
+            [str(PYTHON), "-m", "api"],
+            env,
+            self.cfg.service_port,
+            probe="/v1/users/1",
+            workers=self.cfg.workers,
         ):
             yield
 
