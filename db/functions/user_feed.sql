@@ -43,7 +43,62 @@ BEGIN
         RAISE EXCEPTION 'search must be at most 100 characters' USING ERRCODE = 'SN400';
     END IF;
 
-    -- Only the filters in use enter the query, so each is planned for what it is.
+    IF coalesce(cardinality(p_tags), 0) = 0 AND coalesce(p_search, '') = '' THEN
+        -- No filter needing the row (since/until are bounds on the index): static SQL, one query
+        -- per sort direction, planned once per session and reused by PL/pgSQL. For the user and
+        -- each followed user (followers_follower_idx), read only (created_at, id) from
+        -- posts_user_created_idx, an index-only scan that stops after offset + limit entries;
+        -- merge those keys and cut the page; only then fetch the page's rows by primary key,
+        -- count their comments and fetch their authors. coalesce to -infinity/infinity keeps
+        -- the bounds sargable in the cached plan, and is no bound when NULL.
+        IF p_sort = 'desc' THEN
+            SELECT coalesce(json_agg(social.post_json(
+                                         p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                     ORDER BY p.created_at DESC, p.id DESC), '[]')
+              INTO v_feed
+              FROM (SELECT k.id
+                      FROM (SELECT p_user_id AS user_id
+                            UNION ALL
+                            SELECT f.user_id FROM followers f WHERE f.follower_id = p_user_id) a
+                     CROSS JOIN LATERAL (
+                            SELECT pk.id, pk.created_at
+                              FROM posts pk
+                             WHERE pk.user_id = a.user_id
+                               AND pk.created_at >= coalesce(p_since, '-infinity')
+                               AND pk.created_at <= coalesce(p_until, 'infinity')
+                             ORDER BY pk.created_at DESC, pk.id DESC
+                             LIMIT p_limit::bigint + p_offset) k
+                     ORDER BY k.created_at DESC, k.id DESC
+                     LIMIT p_limit OFFSET p_offset) t
+              JOIN posts p ON p.id = t.id
+              JOIN users u ON u.id = p.user_id;
+        ELSE
+            SELECT coalesce(json_agg(social.post_json(
+                                         p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                     ORDER BY p.created_at ASC, p.id ASC), '[]')
+              INTO v_feed
+              FROM (SELECT k.id
+                      FROM (SELECT p_user_id AS user_id
+                            UNION ALL
+                            SELECT f.user_id FROM followers f WHERE f.follower_id = p_user_id) a
+                     CROSS JOIN LATERAL (
+                            SELECT pk.id, pk.created_at
+                              FROM posts pk
+                             WHERE pk.user_id = a.user_id
+                               AND pk.created_at >= coalesce(p_since, '-infinity')
+                               AND pk.created_at <= coalesce(p_until, 'infinity')
+                             ORDER BY pk.created_at ASC, pk.id ASC
+                             LIMIT p_limit::bigint + p_offset) k
+                     ORDER BY k.created_at ASC, k.id ASC
+                     LIMIT p_limit OFFSET p_offset) t
+              JOIN posts p ON p.id = t.id
+              JOIN users u ON u.id = p.user_id;
+        END IF;
+        RETURN v_feed;
+    END IF;
+
+    -- Tags or search: the filters need the row. Only the filters in use enter the query, so
+    -- each is planned for what it is.
     IF cardinality(p_tags) > 0 THEN
         v_filters := v_filters || ' AND p.tags @> $2';
     END IF;
