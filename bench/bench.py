@@ -568,15 +568,6 @@ class Run:
                 self.record(Row(row_id, title, self.pgbench(row_id, script, main, **defines)))
                 if row_id == "pg_create_post":
                     self.settle(main.db)
-        experiments = [
-            ("pg_feed_plain", "feed_plain.sql", "Experiment: pgbench, the feed query as plain SQL"),
-            ("pg_feed_index_only", "feed_index_only.sql",
-             "Experiment: pgbench, feed query with an index-only top 20"),
-        ]  # fmt: skip
-        for row_id, script, title in experiments:
-            if cfg.wanted(row_id):
-                r = self.pgbench(row_id, script, main, user="postgres")
-                self.record(Row(row_id, title, r, "pg_feed", "same JSON as api.user_feed"))
         if cfg.wanted("pg_update_post"):
             r = self.pgbench(
                 "pg_update_post",
@@ -826,7 +817,7 @@ class Run:
             )
 
     def explain(self) -> None:
-        """The plans inside api.user_feed (dynamic SQL): auto_explain reports them to psql."""
+        """The plans of the queries inside api.user_feed: auto_explain reports them to psql."""
         main = self.cfg.main
         uid = self.tokens[main.db][0][0]
         calls = [

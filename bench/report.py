@@ -113,12 +113,7 @@ def targets(run: Run) -> list[str]:
 
 
 def observations(run: Run) -> list[str]:
-    out = [
-        "Experiment rows (bench/pgbench/feed_*.sql) run a variant of a query beside the shipped "
-        "one: on a busy machine a single run's difference can be noise; repeat before trusting "
-        "one (`BENCH_ONLY=pg_feed,pg_feed_plain`).",
-        "",
-    ]
+    out: list[str] = []
     cached, quiet = get(run, "get_user_cached"), get(run, "get_user_no_access_log")
     if cached and quiet:
         gain = quiet.result.rps / cached.result.rps - 1
@@ -126,27 +121,13 @@ def observations(run: Run) -> list[str]:
             f"- Access log: the warm-cache GET serves {fmt_rps(quiet.result.rps)} req/s with "
             f"ACCESS_LOG=false against {fmt_rps(cached.result.rps)} with it ({gain:+.0%})."
         )
-    pg_feed, plain, index_only = (
-        get(run, "pg_feed"),
-        get(run, "pg_feed_plain"),
-        get(run, "pg_feed_index_only"),
-    )
-    if pg_feed and plain and index_only:
-        out.append(
-            f"- Feed in PostgreSQL: api.user_feed {fmt_rps(pg_feed.result.rps)} tps; its query as "
-            f"plain prepared SQL {fmt_rps(plain.result.rps)} tps "
-            f"({plain.result.rps / pg_feed.result.rps - 1:+.0%}: PL/pgSQL + EXECUTE planning on "
-            f"every call); with an index-only top 20 {fmt_rps(index_only.result.rps)} tps "
-            f"({index_only.result.rps / pg_feed.result.rps - 1:+.0%}), same JSON "
-            "(bench/pgbench/feed_*.sql)."
-        )
     bare, redis = get(run, "ceiling_bare"), get(run, "ceiling_redis")
     if bare and redis:
         out.append(
             f"- One Redis round trip costs the bare handler "
             f"{1 - redis.result.rps / bare.result.rps:.0%} of its throughput "
             f"({fmt_rps(bare.result.rps)} → {fmt_rps(redis.result.rps)} req/s); the "
-            "authenticated GET makes two (caller, then target)."
+            "authenticated GET makes one (an MGET of the caller and the target)."
         )
     growth = [
         (
@@ -233,7 +214,7 @@ def write_report(run: Run) -> None:
         "",
         f"## EXPLAIN (ANALYZE, BUFFERS) of the feed at {main.posts:,} posts",
         "",
-        "The plan of the query api.user_feed runs (dynamic SQL), as auto_explain reports it "
+        "The plan of the query api.user_feed runs, as auto_explain reports it "
         "(second call, warm buffers).",
         "",
     ]
