@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,3 +232,34 @@ def create_post(
     r = client.post("/v1/posts", json=body, headers=account.headers)
     assert r.status_code == 201, r.text
     return r.json()["data"]
+
+
+def access_claims(user_id: int, **override: object) -> dict[str, object]:
+    """The claims of a valid access token; an override of None drops that claim."""
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "sub": str(user_id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 900,
+        "iss": "gosocial",
+        "aud": "gosocial",
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    claims.update(override)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+POST_KEYS = {
+    "id",
+    "user_id",
+    "title",
+    "content",
+    "tags",
+    "version",
+    "created_at",
+    "updated_at",
+    "comments_count",
+    "user",
+}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-import uuid
 
 import httpx
 import jwt
@@ -12,23 +11,7 @@ import orjson
 import pytest
 import redis
 
-from tests.conftest import Account, Database, assert_error, bearer
-
-
-def _claims(user_id: int, **override: object) -> dict[str, object]:
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "sub": str(user_id),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 900,
-        "iss": "gosocial",
-        "aud": "gosocial",
-        "jti": uuid.uuid4().hex,
-        "typ": "access",
-    }
-    claims.update(override)
-    return {k: v for k, v in claims.items() if v is not None}
+from tests.conftest import Account, Database, access_claims, assert_error, bearer
 
 
 @pytest.fixture
@@ -37,7 +20,7 @@ def sign(service_env: dict[str, str]):
 
     def make(user_id: int, secret: str | None = None, algorithm: str = "HS256", **override):
         key = secret if secret is not None else service_env["JWT_SECRET"]
-        return jwt.encode(_claims(user_id, **override), key, algorithm=algorithm)
+        return jwt.encode(access_claims(user_id, **override), key, algorithm=algorithm)
 
     return make
 
@@ -149,7 +132,7 @@ def test_refresh_token_as_access_token_is_401(client: httpx.Client, make_account
 
 def test_alg_none_is_401(client: httpx.Client, make_account) -> None:
     me: Account = make_account()
-    unsigned = jwt.encode(_claims(me.id), None, algorithm="none")
+    unsigned = jwt.encode(access_claims(me.id), None, algorithm="none")
     _assert_401(_get_me(client, me, bearer(unsigned)))
     # The same with an empty but present signature part, and with a capitalised alg.
     head = base64.urlsafe_b64encode(b'{"alg":"None","typ":"JWT"}').rstrip(b"=").decode()

@@ -7,20 +7,8 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.conftest import Account, Database, assert_error, create_post
+from tests.conftest import POST_KEYS, Account, Database, assert_error, create_post
 
-POST_KEYS = {
-    "id",
-    "user_id",
-    "title",
-    "content",
-    "tags",
-    "version",
-    "created_at",
-    "updated_at",
-    "comments_count",
-    "user",
-}
 COMMENT_KEYS = {"id", "post_id", "user_id", "content", "created_at", "user"}
 MISSING = "4611686018427387904"  # a valid id no post will reach
 BAD_IDS = ["0", "-1", "99999999999999999999", "abc", MISSING]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.conftest import Account, Database, assert_error, create_post
+from tests.conftest import POST_KEYS, Account, Database, assert_error, create_post
 
 USER_KEYS = {"id", "username", "email", "created_at", "is_active", "role"}
 
@@ -150,18 +150,7 @@ def test_feed_holds_own_and_followed_posts_newest_first(client: httpx.Client, fe
     items = _feed(client, me)
     assert [p["id"] for p in items] == ids[::-1]
     post = items[0]
-    assert set(post) == {
-        "id",
-        "user_id",
-        "title",
-        "content",
-        "tags",
-        "version",
-        "created_at",
-        "updated_at",
-        "comments_count",
-        "user",
-    }
+    assert set(post) == POST_KEYS
     assert post["user"] == {"id": me.id, "username": me.username}
     assert post["tags"] == [] and post["comments_count"] == 0
 

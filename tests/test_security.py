@@ -19,7 +19,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests import leakcheck
-from tests.conftest import APP_PASSWORD, Account, Database, assert_error, bearer, create_post
+from tests.conftest import (
+    APP_PASSWORD,
+    Account,
+    Database,
+    access_claims,
+    assert_error,
+    bearer,
+    create_post,
+)
 from tests.services import Mailbox
 
 # --------------------------------------------------------------------------------------------
@@ -28,22 +36,6 @@ from tests.services import Mailbox
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _claims(user_id: int, **override: object) -> dict[str, object]:
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "sub": str(user_id),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 900,
-        "iss": "gosocial",
-        "aud": "gosocial",
-        "jti": uuid.uuid4().hex,
-        "typ": "access",
-    }
-    claims.update(override)
-    return {k: v for k, v in claims.items() if v is not None}
 
 
 def _hs256(header: dict[str, object], claims: dict[str, object], key: bytes | None) -> str:
@@ -79,16 +71,16 @@ def test_hand_built_token_with_the_right_key_is_accepted(
 ) -> None:
     # Control: the forgeries below fail for their defect, not for how they are built.
     me: Account = make_account()
-    token = _hs256({"alg": "HS256", "typ": "JWT"}, _claims(me.id), secret)
+    token = _hs256({"alg": "HS256", "typ": "JWT"}, access_claims(me.id), secret)
     assert _me(client, me, token).status_code == 200
 
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
 def test_alg_none_is_401(client: httpx.Client, make_account, alg: str) -> None:
     me: Account = make_account()
-    _assert_401(_me(client, me, _hs256({"alg": alg, "typ": "JWT"}, _claims(me.id), None)))
+    _assert_401(_me(client, me, _hs256({"alg": alg, "typ": "JWT"}, access_claims(me.id), None)))
     # With some signature bytes present too.
-    token = _hs256({"alg": alg, "typ": "JWT"}, _claims(me.id), None) + _b64(b"x" * 32)
+    token = _hs256({"alg": alg, "typ": "JWT"}, access_claims(me.id), None) + _b64(b"x" * 32)
     _assert_401(_me(client, me, token))
 
 
@@ -96,7 +88,7 @@ def test_rs256_token_signed_with_a_generated_key_is_401(
     client: httpx.Client, make_account, rsa_key: rsa.RSAPrivateKey
 ) -> None:
     me: Account = make_account()
-    _assert_401(_me(client, me, jwt.encode(_claims(me.id), rsa_key, algorithm="RS256")))
+    _assert_401(_me(client, me, jwt.encode(access_claims(me.id), rsa_key, algorithm="RS256")))
 
 
 def test_hs256_token_keyed_with_a_public_key_pem_is_401(
@@ -112,20 +104,22 @@ def test_hs256_token_keyed_with_a_public_key_pem_is_401(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
     )
     for key in (pem, pem.strip(), ssh):
-        token = _hs256({"alg": "HS256", "typ": "JWT"}, _claims(me.id), key)
+        token = _hs256({"alg": "HS256", "typ": "JWT"}, access_claims(me.id), key)
         _assert_401(_me(client, me, token))
     # And announced as RS256 while carrying an HMAC.
-    token = _hs256({"alg": "RS256", "typ": "JWT"}, _claims(me.id), pem)
+    token = _hs256({"alg": "RS256", "typ": "JWT"}, access_claims(me.id), pem)
     _assert_401(_me(client, me, token))
 
 
 def test_token_signed_with_another_key_is_401(client: httpx.Client, make_account) -> None:
     me: Account = make_account()
     other = b"another-service-secret-0123456789-abcdef"
-    _assert_401(_me(client, me, _hs256({"alg": "HS256", "typ": "JWT"}, _claims(me.id), other)))
-    _assert_401(_me(client, me, _hs256({"alg": "HS256", "typ": "JWT"}, _claims(me.id), b"")))
+    _assert_401(
+        _me(client, me, _hs256({"alg": "HS256", "typ": "JWT"}, access_claims(me.id), other))
+    )
+    _assert_401(_me(client, me, _hs256({"alg": "HS256", "typ": "JWT"}, access_claims(me.id), b"")))
     ec_key = ec.generate_private_key(ec.SECP256R1())
-    _assert_401(_me(client, me, jwt.encode(_claims(me.id), ec_key, algorithm="ES256")))
+    _assert_401(_me(client, me, jwt.encode(access_claims(me.id), ec_key, algorithm="ES256")))
 
 
 def test_header_tricks_do_not_choose_the_key(
@@ -134,13 +128,17 @@ def test_header_tricks_do_not_choose_the_key(
     me: Account = make_account()
     # `kid` pointing at an empty file, `jwk` embedding the attacker's own key, `jku` a URL.
     _assert_401(
-        _me(client, me, _hs256({"alg": "HS256", "kid": "../../../dev/null"}, _claims(me.id), b""))
+        _me(
+            client,
+            me,
+            _hs256({"alg": "HS256", "kid": "../../../dev/null"}, access_claims(me.id), b""),
+        )
     )
     jwk = orjson.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
-    token = jwt.encode(_claims(me.id), rsa_key, algorithm="RS256", headers={"jwk": jwk})
+    token = jwt.encode(access_claims(me.id), rsa_key, algorithm="RS256", headers={"jwk": jwk})
     _assert_401(_me(client, me, token))
     token = jwt.encode(
-        _claims(me.id), rsa_key, algorithm="RS256", headers={"jku": "http://127.0.0.1:1/k"}
+        access_claims(me.id), rsa_key, algorithm="RS256", headers={"jku": "http://127.0.0.1:1/k"}
     )
     _assert_401(_me(client, me, token))
 
@@ -162,7 +160,7 @@ def test_missing_or_wrong_aud_iss_typ_is_401(
     client: httpx.Client, make_account, secret: bytes, override: dict
 ) -> None:
     me: Account = make_account()
-    token = _hs256({"alg": "HS256", "typ": "JWT"}, _claims(me.id, **override), secret)
+    token = _hs256({"alg": "HS256", "typ": "JWT"}, access_claims(me.id, **override), secret)
     _assert_401(_me(client, me, token))
 
 
