@@ -11,19 +11,9 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = social, pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_owner_id bigint;
 BEGIN
-    SELECT p.user_id INTO v_owner_id FROM posts p WHERE p.id = p_post_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
-    END IF;
-
-    -- Only admins may delete someone else's post.
-    IF v_owner_id <> p_actor_id
-       AND social.role_level(p_actor_id) < 3 THEN
-        RAISE EXCEPTION 'you may not delete this post' USING ERRCODE = 'SN403';
-    END IF;
+    -- Only admins (level 3) may delete someone else's post.
+    PERFORM social.authorize_post(p_post_id, p_actor_id, 3, 'delete');
 
     -- Comments go with it (ON DELETE CASCADE).
     DELETE FROM posts WHERE id = p_post_id;

@@ -20,19 +20,10 @@ SECURITY DEFINER
 SET search_path = social, pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_owner_id bigint;
     v_post json;
 BEGIN
-    SELECT p.user_id INTO v_owner_id FROM posts p WHERE p.id = p_post_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
-    END IF;
-
-    -- Moderators and above may edit anyone's post; an unknown actor may not.
-    IF v_owner_id <> p_actor_id
-       AND social.role_level(p_actor_id) < 2 THEN
-        RAISE EXCEPTION 'you may not edit this post' USING ERRCODE = 'SN403';
-    END IF;
+    -- Moderators (level 2) and above may edit anyone's post.
+    PERFORM social.authorize_post(p_post_id, p_actor_id, 2, 'edit');
 
     -- The version test is in the UPDATE itself: a concurrent writer holding the
     -- row makes this one re-check it after commit and match nothing.
