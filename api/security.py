@@ -119,7 +119,7 @@ class Passwords:
     def __init__(self, cost: int) -> None:
         self._cost = cost
         self._executor = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="bcrypt", initializer=os.nice, initargs=(10,)
+            max_workers=1, thread_name_prefix="bcrypt", initializer=os.nice, initargs=(5,)
         )
         # Compared against when the email is unknown, so both answers take as long.
         self._dummy = bcrypt.hashpw(b"not a password", bcrypt.gensalt(cost))
