@@ -154,7 +154,8 @@ def observations(run: Run) -> list[str]:
 
 def write_report(run: Run) -> None:
     cfg = run.cfg
-    busy = any(float(line.split("load average ")[1].split()[0]) > BUSY_LOAD for line in run.load)
+    # The load at the start only: by the end the run's own processes account for the load.
+    busy = bool(run.load) and float(run.load[0].split("load average ")[1].split()[0]) > BUSY_LOAD
     lines = [
         "# GoSocial benchmark report",
         "",
@@ -170,7 +171,7 @@ def write_report(run: Run) -> None:
     lines += [f"- {line}" for line in run.load]
     if busy:
         lines.append(
-            "- **The machine was busy with other work during this run (load average above "
+            "- **The machine was busy with other work when this run started (load average above "
             f"{BUSY_LOAD:g}): the numbers are noisy; the ratios hold better than the absolutes.**"
         )
     main = cfg.main
