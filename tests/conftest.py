@@ -16,7 +16,7 @@ import redis
 import testing.postgresql
 
 from tests import leakcheck
-from tests.services import Mailbox, api_server, postgresql_factory, redis_server, smtp_server
+from tests.services import Mailbox, api, postgresql_factory, redis_process, smtp_server
 
 APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
 
@@ -78,14 +78,15 @@ def app_database_url(postgresql: testing.postgresql.Postgresql, db: Database) ->
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
+    with redis_process() as redis:
+        yield redis.url
 
 
 @pytest.fixture(scope="session")
 def smtp() -> Iterator[tuple[int, Mailbox]]:
-    with smtp_server() as server:
-        yield server
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        yield port, mailbox
 
 
 @pytest.fixture(scope="session")
@@ -118,8 +119,8 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def base_url(service_env: dict[str, str], server_log: Path) -> Iterator[str]:
-    with api_server(service_env, server_log) as url:
-        yield url
+    with api(service_env, server_log) as server:
+        yield server.url
 
 
 def assert_error_shape(body: object) -> None:

@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL and Redis servers for the test suite (real services, free ports)."""
+"""The test servers: throwaway PostgreSQL, redis-server, SMTP and the API itself (free ports)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import testing.postgresql
 from aiosmtpd.controller import Controller
 
@@ -62,42 +63,6 @@ def postgresql_factory() -> testing.postgresql.PostgresqlFactory:
     )
 
 
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """Start a private redis-server on a free port; yield its URL."""
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="gosocial-redis-")
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
 class Mailbox:
     """An aiosmtpd handler that keeps every accepted message.
 
@@ -136,50 +101,139 @@ class Mailbox:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[int, Mailbox]]:
-    mailbox = Mailbox()
+def smtp_server(handler: object) -> Iterator[int]:
+    """An aiosmtpd server on a free port with `handler`; yield the port."""
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield port, mailbox
+        yield port
     finally:
         controller.stop()
 
 
-@contextlib.contextmanager
-def api_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Run `python -m api` with `env` on a free port; yield its base URL once it answers."""
-    port = free_port()
-    full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env}
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "api"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own process group: Sanic's last-resort kill of its workers' group must not
-            # reach pytest.
-            start_new_session=True,
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
+
+
+class RedisProcess:
+    """A redis-server on a fixed port that can be stopped and started again on that port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._dir = tempfile.mkdtemp(prefix="gosocial-faults-redis-")
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", self._dir),
+            ],
+            stdout=subprocess.DEVNULL,
         )
-    base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _port_open(self.port), 10, "redis-server")
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(10)
+            self._proc = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_process() -> Iterator[RedisProcess]:
+    redis = RedisProcess()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the API exited with {proc.returncode}: see {log_path}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/v1/swagger/openapi.json", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start: see {log_path}")
-            time.sleep(0.1)
-        yield base
+        redis.start()
+        yield redis
     finally:
-        proc.send_signal(signal.SIGTERM)
+        redis.close()
+
+
+class Api:
+    """`python -m api` as a subprocess of the test, with its log file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **env}
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "api"],
+                cwd=ROOT,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own process group: on a second signal Sanic SIGKILLs its workers' group,
+                # which would otherwise be the test runner's.
+                start_new_session=True,
+            )
+        self._terminated = False
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            wait_for(self._ready, 30, f"the API to start (see {log_path})")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"the API exited with {self.proc.returncode}: {self.log_text()}")
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"{self.url}/v1/swagger/openapi.json", timeout=1).status_code == 200
+        return False
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 15), **kwargs)
+
+    def terminate(self) -> None:
+        self._terminated = True
+        self.proc.send_signal(signal.SIGTERM)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            if not self._terminated:  # a second SIGTERM would make Sanic kill at once
+                self.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return self.proc.returncode
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_lines(self) -> list[dict]:
+        lines = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            with contextlib.suppress(orjson.JSONDecodeError):
+                value = orjson.loads(line)
+                if isinstance(value, dict):
+                    lines.append(value)
+        return lines
+
+
+@contextlib.contextmanager
+def api(env: dict[str, str], log_path: Path) -> Iterator[Api]:
+    server = Api(env, log_path)
+    try:
+        yield server
+    finally:
+        server.stop()

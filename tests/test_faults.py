@@ -17,21 +17,8 @@ import httpx
 import pytest
 import testing.postgresql
 
-from tests.live import (
-    BASIC,
-    Api,
-    Cluster,
-    RedisProcess,
-    User,
-    api,
-    base_env,
-    make_user,
-    own_cluster,
-    redis_process,
-    smtp_env,
-    wait_for,
-)
-from tests.services import Mailbox
+from tests.live import BASIC, Cluster, User, base_env, make_user, own_cluster, smtp_env
+from tests.services import Api, Mailbox, RedisProcess, api, redis_process, wait_for
 
 QUERY_TIMEOUT = 1.5
 HUGE = "1000000"  # the limiter runs (and talks to Redis) but never refuses

@@ -9,7 +9,6 @@ import email.policy
 import json
 import logging
 import secrets
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from api.mail import (
     build_mailer,
 )
 from api.settings import ConfigError, Settings
+from tests.services import free_port, smtp_server
 
 pytestmark = pytest.mark.asyncio
 
@@ -55,13 +55,6 @@ def make_settings(**overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def free_port() -> int:
-    # aiosmtpd's Controller probes its port once started, so it cannot be given port 0.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def token() -> str:
@@ -113,13 +106,8 @@ def authenticate(
 @pytest.fixture
 def smtp() -> Iterator[tuple[RecordingHandler, int]]:
     handler = RecordingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -15,18 +15,8 @@ import pytest
 import testing.postgresql
 
 from api import __version__
-from tests.live import (
-    Api,
-    Cluster,
-    User,
-    api,
-    base_env,
-    make_user,
-    own_cluster,
-    redis_process,
-    smtp_env,
-)
-from tests.services import ROOT, Mailbox
+from tests.live import Cluster, User, base_env, make_user, own_cluster, smtp_env
+from tests.services import ROOT, Api, Mailbox, api, redis_process
 
 OPS = ("operator", "ops-password-0123456789")
 ORIGIN = "https://app.example.com"

@@ -29,7 +29,7 @@ import pytest
 
 from tests import leakcheck
 from tests.conftest import APP_PASSWORD, Account, Database
-from tests.services import api_server
+from tests.services import api
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "10"))
 WORKERS = 2
@@ -66,8 +66,8 @@ def soak_server(
     }
     log = tmp_path_factory.mktemp("soak") / "api.log"
     leakcheck.add_log(log)
-    with api_server(env, log) as url:
-        yield Soak(url, marker, log)
+    with api(env, log) as server:
+        yield Soak(server.url, marker, log)
 
 
 def server_pids(marker: str) -> list[int]:
