@@ -7,7 +7,7 @@ DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/gosocial
 SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
 
-.PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new gen-docs bench soak services-stop
+.PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,11 @@ db-test: install ## run the pgTAP suite with pg_prove against a deployed DATABAS
 db-new: ## add a sqitch change: make db-new NAME=functions/x NOTE="..."
 	@test -n "$(NAME)" || (echo "usage: make db-new NAME=functions/<verb>_<noun> NOTE='...'"; exit 2)
 	sqitch add $(NAME) -n "$(or $(NOTE),Add $(NAME))"
+
+db-release: ## tag a schema release and record its checksums: make db-release TAG=v1.2 NOTE="..."
+	@test -n "$(TAG)" || (echo "usage: make db-release TAG=v<major>.<minor> NOTE='...'"; exit 2)
+	sqitch tag $(TAG) -n "$(or $(NOTE),Release $(TAG))"
+	python3 scripts/released.py record $(TAG)
 
 seed: install ## fill DATABASE_URL with deterministic data (SEED_ARGS="-v users=100000 -v posts=1000000 -v follows=50")
 	time psql "$(DATABASE_URL)" -X -q -v ON_ERROR_STOP=1 $(SEED_ARGS) -f db/seed/seed.sql
