@@ -140,8 +140,10 @@ class Users:
     async def login(self, email: str) -> asyncpg.Record | None:
         return await self._pool.fetchrow("SELECT * FROM api.get_login($1)", email)
 
-    async def set_role(self, user_id: int, role: str) -> str:
-        return await self._pool.fetchval("SELECT api.set_user_role($1, $2)", user_id, role)
+    async def set_role(self, user_id: int, role: str, *, actor_id: int) -> str:
+        return await self._pool.fetchval(
+            "SELECT api.set_user_role($1, $2, $3)", user_id, role, actor_id
+        )
 
     async def follow(self, follower_id: int, user_id: int) -> None:
         await self._pool.execute("SELECT api.follow_user($1, $2)", follower_id, user_id)

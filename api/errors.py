@@ -17,11 +17,12 @@ log = logging.getLogger("gosocial.errors")
 # One place for the database's error codes (raised by the api.* functions, see db/functions).
 SQLSTATE_STATUS = {
     "SN400": 400,
-    "SN401": 401,
     "SN403": 403,
     "SN404": 404,
     "SN409": 409,
     "23505": 409,  # unique violation not translated by a function
+    "23514": 400,  # check violation: a bound the models let through
+    "23503": 404,  # foreign key: the row referred to is gone (409 when still referenced, below)
     "57014": 503,  # query cancelled: statement timeout
 }
 # Connection exceptions, insufficient resources, operator intervention (admin shutdown, crash,
@@ -66,6 +67,8 @@ def from_database(exc: asyncpg.PostgresError) -> ApiError | None:
         return None
     if status == 503:
         return ApiError(503, "the database did not answer in time")
+    if exc.sqlstate == "23503" and "still referenced" in (exc.detail or ""):
+        status = 409  # a delete or update of a row others still point at
     # Only our own SN* messages are written for clients; anything else gets a generic sentence.
     own = exc.sqlstate.startswith("SN")
     return ApiError(status, exc.message if own else _DEFAULT_MESSAGES[status])

@@ -46,10 +46,13 @@ def _rfc3339(value: object) -> object:
 
 
 def _distinct(tags: list[str]) -> list[str]:
-    unique = list(dict.fromkeys(tags))
+    # As social.distinct_tags: duplicates compared case-insensitively, the first spelling stays.
+    unique: dict[str, str] = {}
+    for tag in tags:
+        unique.setdefault(tag.lower(), tag)
     if len(unique) > 10:
         raise ValueError("at most 10 distinct tags")
-    return unique
+    return list(unique.values())
 
 
 Username = Annotated[

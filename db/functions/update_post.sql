@@ -3,6 +3,7 @@
 -- requires: schema/comments
 -- requires: schema/roles
 -- requires: schema/shapes
+-- requires: schema/permissions
 
 BEGIN;
 
@@ -22,8 +23,8 @@ AS $$
 DECLARE
     v_post json;
 BEGIN
-    -- Moderators (level 2) and above may edit anyone's post.
-    PERFORM social.authorize_post(p_post_id, p_actor_id, 2, 'edit');
+    -- Moderators and above may edit anyone's post.
+    PERFORM social.authorize_post(p_post_id, p_actor_id, 'moderator', 'edit');
 
     -- The version test is in the UPDATE itself: a concurrent writer holding the
     -- row makes this one re-check it after commit and match nothing.

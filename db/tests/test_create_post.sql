@@ -1,7 +1,7 @@
 -- api.create_post: post json, version 1, comments_count 0, tags normalised.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(24);
+SELECT plan(27);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -50,13 +50,22 @@ SELECT is((SELECT p.tags FROM social.posts p JOIN cp ON p.id = (cp.j->>'id')::bi
           ARRAY['b', 'a', 'c'], 'stored tags deduplicated in order');
 SELECT is((api.create_post(pg_temp.uid('cp_alice'), 'Order', 'kept', ARRAY['zeta', 'alpha', 'mid'])->'tags')::jsonb,
           '["zeta", "alpha", "mid"]'::jsonb, 'tags are not sorted');
-SELECT is((api.create_post(pg_temp.uid('cp_alice'), 'Case', 'kept', ARRAY['Go', 'go'])->'tags')::jsonb,
-          '["Go", "go"]'::jsonb, 'tags differing in case are distinct');
+SELECT is((api.create_post(pg_temp.uid('cp_alice'), 'Case', 'kept', ARRAY['Go', 'SQL', 'go', 'GO'])->'tags')::jsonb,
+          '["Go", "SQL"]'::jsonb, 'tags differing only in case are duplicates: the first spelling stays');
+SELECT throws_ok(format('SELECT api.create_post(%s, %L, %L, %L)', pg_temp.uid('cp_alice'), 't', 'c',
+                        (SELECT array_agg('t' || n) FROM generate_series(1, 11) n)),
+                 '23514', NULL, '11 distinct tags break the table''s bound (23514)');
+SELECT throws_ok(format('SELECT api.create_post(%s, %L, %L, %L)', pg_temp.uid('cp_alice'), 't', 'c',
+                        ARRAY[repeat('x', 33)]),
+                 '23514', NULL, 'a tag of 33 characters breaks the table''s bound (23514)');
+SELECT lives_ok(format('SELECT api.create_post(%s, %L, %L, %L)', pg_temp.uid('cp_alice'), 't', 'c',
+                       (SELECT array_agg(repeat('x', 31) || chr(96 + n)) FROM generate_series(1, 10) n)),
+                '10 tags of 32 characters are within bounds');
 
 -- ids increase, each call makes one row
 SELECT ok((SELECT (j->>'id')::bigint FROM cp WHERE name = 'dups') > (SELECT (j->>'id')::bigint FROM cp WHERE name = 'full'),
           'later posts get larger ids');
-SELECT is((SELECT count(*)::int FROM social.posts WHERE user_id = pg_temp.uid('cp_alice')), 6, 'one row per call');
+SELECT is((SELECT count(*)::int FROM social.posts WHERE user_id = pg_temp.uid('cp_alice')), 7, 'one row per call');
 
 -- bad input is refused by the table
 SELECT throws_ok(format($$SELECT api.create_post(%s, '', 'content', NULL)$$, pg_temp.uid('cp_alice')),

@@ -95,7 +95,7 @@ SELECT function_returns('api', 'delete_user', ARRAY['bigint'], 'void', 'delete_u
 SELECT function_returns('api', 'activate_user', ARRAY['bytea'], 'bigint', 'activate_user(bytea) returns bigint');
 SELECT function_returns('api', 'get_user', ARRAY['bigint'], 'json', 'get_user(bigint) returns json');
 SELECT function_returns('api', 'get_login', ARRAY['text'], 'setof record', 'get_login(text) returns a table');
-SELECT function_returns('api', 'set_user_role', ARRAY['bigint', 'text'], 'json', 'set_user_role(bigint,text) returns json');
+SELECT function_returns('api', 'set_user_role', ARRAY['bigint', 'text', 'bigint'], 'json', 'set_user_role(bigint,text,bigint) returns json');
 SELECT function_returns('api', 'follow_user', ARRAY['bigint', 'bigint'], 'void', 'follow_user(bigint,bigint) returns void');
 SELECT function_returns('api', 'unfollow_user', ARRAY['bigint', 'bigint'], 'void', 'unfollow_user(bigint,bigint) returns void');
 SELECT function_returns('api', 'create_post', ARRAY['bigint', 'text', 'text', 'text[]'], 'json', 'create_post(bigint,text,text,text[]) returns json');

@@ -2,12 +2,12 @@
 
 BEGIN;
 
-SELECT 'api.set_user_role(bigint, text)'::regprocedure;
+SELECT 'api.set_user_role(bigint, text, bigint)'::regprocedure;
 
 -- Definer rights, callable by the application role, not by PUBLIC.
 SELECT 1 / count(*)
   FROM pg_catalog.pg_proc
- WHERE oid = 'api.set_user_role(bigint, text)'::regprocedure
+ WHERE oid = 'api.set_user_role(bigint, text, bigint)'::regprocedure
    AND prosecdef
    AND has_function_privilege('gosocial_app', oid, 'EXECUTE')
    AND NOT has_function_privilege('public', oid, 'EXECUTE');

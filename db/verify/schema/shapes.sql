@@ -6,6 +6,7 @@ SELECT 'social.user_json(social.users, social.roles)'::regprocedure;
 SELECT 'social.post_json(social.posts, bigint, social.users)'::regprocedure;
 SELECT 'social.comment_json(social.comments, social.users)'::regprocedure;
 SELECT 'social.distinct_tags(text[])'::regprocedure;
-SELECT 'social.authorize_post(bigint, bigint, integer, text)'::regprocedure;
+SELECT 1 / (to_regprocedure('social.authorize_post(bigint, bigint, integer, text)') IS NULL)::int;
+SELECT 1 / (social.distinct_tags('{Go,go,SQL,GO}') = '{Go,SQL}')::int;
 
 ROLLBACK;
