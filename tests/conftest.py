@@ -1,24 +1,19 @@
+"""Fixtures only (helpers are in tests/helpers.py, processes in tests/services.py)."""
+
 from __future__ import annotations
 
-import asyncio
 import itertools
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import redis
 import testing.postgresql
 
 from tests import leakcheck
+from tests.helpers import APP_PASSWORD, Account, Database, check_response, signup
 from tests.services import Mailbox, api, postgresql_factory, redis_process, smtp_server
-
-APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,27 +35,6 @@ def postgresql(
     pg = pg_factory()
     yield pg
     pg.stop()
-
-
-class Database:
-    """Superuser access for assertions about what the service stored."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        async def run() -> list[asyncpg.Record]:
-            conn = await asyncpg.connect(self.url)
-            try:
-                return await conn.fetch(sql, *args)
-            finally:
-                await conn.close()
-
-        return asyncio.run(run())
-
-    def fetchval(self, sql: str, *args: Any) -> Any:
-        rows = self.fetch(sql, *args)
-        return rows[0][0] if rows else None
 
 
 @pytest.fixture(scope="session")
@@ -123,43 +97,10 @@ def base_url(service_env: dict[str, str], server_log: Path) -> Iterator[str]:
         yield server.url
 
 
-def assert_error_shape(body: object) -> None:
-    """`{"error": str}` or `{"error": str, "details": [{"field": str, "message": str}, ...]}`."""
-    assert isinstance(body, dict), body
-    assert set(body) in ({"error"}, {"error", "details"}), body
-    assert isinstance(body["error"], str) and body["error"], body
-    if "details" in body:
-        assert isinstance(body["details"], list) and body["details"], body
-        for item in body["details"]:
-            assert isinstance(item, dict) and set(item) == {"field", "message"}, body
-            assert isinstance(item["field"], str) and isinstance(item["message"], str), body
-
-
-def assert_error(response: httpx.Response, status: int, field: str | None = None) -> dict:
-    """The response is an error of `status` in the contract's shape (naming `field`, if given)."""
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert_error_shape(body)
-    if field is not None:
-        fields = [d["field"] for d in body.get("details", [])]
-        assert field in fields, body
-    return body
-
-
-def _check_response(response: httpx.Response) -> None:
-    """Every response carries X-Request-ID; every error body has the contract's shape."""
-    assert response.headers.get("x-request-id"), (response.request.url, response.status_code)
-    leakcheck.watch(response)  # passwords and tokens, for the final grep of the logs
-    if response.status_code >= 400:
-        response.read()
-        assert_error_shape(response.json())
-
-
 @pytest.fixture
 def client(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(
-        base_url=base_url, timeout=30, event_hooks={"response": [_check_response]}
+        base_url=base_url, timeout=30, event_hooks={"response": [check_response]}
     ) as c:
         yield c
 
@@ -174,20 +115,6 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
         r.close()
 
 
-@dataclass
-class Account:
-    id: int
-    username: str
-    email: str
-    password: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
 _names = itertools.count(1)
 
 
@@ -197,70 +124,15 @@ def make_account(client: httpx.Client, mailbox: Mailbox, db: Database):
 
     def make(role: str | None = None, prefix: str = "user") -> Account:
         n = next(_names)
-        username, email, password = (
+        return signup(
+            client,
+            mailbox,
             f"{prefix}{n}_{id(client)}",
             f"{prefix}{n}.{id(client)}@example.com",
             "correct horse",
-        )
-        r = client.post(
-            "/v1/auth/register", json={"username": username, "email": email, "password": password}
-        )
-        assert r.status_code == 201, r.text
-        user_id = r.json()["data"]["id"]
-        assert (
-            client.put(f"/v1/users/activate/{mailbox.activation_token(email)}").status_code == 204
-        )
-        if role:
-            db.fetch("SELECT api.set_user_role($1, $2)", user_id, role)
-        r = client.post("/v1/auth/login", json={"email": email, "password": password})
-        assert r.status_code == 200, r.text
-        tokens = r.json()["data"]
-        return Account(
-            user_id, username, email, password, tokens["access_token"], tokens["refresh_token"]
+            activated=(lambda user_id: db.fetch("SELECT api.set_user_role($1, $2)", user_id, role))
+            if role
+            else None,
         )
 
     return make
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def create_post(
-    client: httpx.Client, account: Account, title: str = "a title", **fields: Any
-) -> dict:
-    body = {"title": title, "content": fields.pop("content", f"content of {title}"), **fields}
-    r = client.post("/v1/posts", json=body, headers=account.headers)
-    assert r.status_code == 201, r.text
-    return r.json()["data"]
-
-
-def access_claims(user_id: int, **override: object) -> dict[str, object]:
-    """The claims of a valid access token; an override of None drops that claim."""
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "sub": str(user_id),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 900,
-        "iss": "gosocial",
-        "aud": "gosocial",
-        "jti": uuid.uuid4().hex,
-        "typ": "access",
-    }
-    claims.update(override)
-    return {k: v for k, v in claims.items() if v is not None}
-
-
-POST_KEYS = {
-    "id",
-    "user_id",
-    "title",
-    "content",
-    "tags",
-    "version",
-    "created_at",
-    "updated_at",
-    "comments_count",
-    "user",
-}

@@ -24,7 +24,7 @@ from api.schemas import (
     PostUpdate,
     RegisterBody,
 )
-from tests.conftest import Database
+from tests.helpers import Database
 
 VALID: dict[type[BaseModel], dict[str, Any]] = {
     PostCreate: {"title": "t", "content": "c"},

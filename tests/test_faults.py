@@ -17,7 +17,7 @@ import httpx
 import pytest
 import testing.postgresql
 
-from tests.live import BASIC, Cluster, User, base_env, make_user, own_cluster, smtp_env
+from tests.helpers import BASIC, Account, Cluster, base_env, make_user, own_cluster, smtp_env
 from tests.services import Api, Mailbox, RedisProcess, api, redis_process, wait_for
 
 QUERY_TIMEOUT = 1.5
@@ -63,13 +63,13 @@ def server(
 
 
 @pytest.fixture(scope="module")
-def users(server: Api, mailbox: Mailbox) -> tuple[User, User]:
+def users(server: Api, mailbox: Mailbox) -> tuple[Account, Account]:
     with server.client() as client:
         return make_user(client, mailbox, "faults_a"), make_user(client, mailbox, "faults_b")
 
 
 @pytest.fixture(scope="module")
-def post_id(server: Api, users: tuple[User, User]) -> int:
+def post_id(server: Api, users: tuple[Account, Account]) -> int:
     with server.client() as client:
         r = client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=users[0].headers)
         assert r.status_code == 201, r.text
@@ -131,7 +131,7 @@ def posts_locked(cluster: Cluster) -> Iterator[None]:
         assert done.wait(10)
 
 
-def get_post(server: Api, user: User, post_id: int, timeout: float = 10) -> httpx.Response:
+def get_post(server: Api, user: Account, post_id: int, timeout: float = 10) -> httpx.Response:
     return httpx.get(f"{server.url}/v1/posts/{post_id}", headers=user.headers, timeout=timeout)
 
 
@@ -144,7 +144,7 @@ def warnings_about(server: Api, name: str) -> list[dict]:
 
 
 def test_redis_outage_fails_open_and_recovers(
-    server: Api, redis: RedisProcess, users: tuple[User, User]
+    server: Api, redis: RedisProcess, users: tuple[Account, Account]
 ) -> None:
     me, other = users
     with server.client() as client:
@@ -205,7 +205,7 @@ def test_redis_outage_fails_open_and_recovers(
 
 
 def test_database_outage_is_a_prompt_503_then_recovers(
-    server: Api, cluster: Cluster, users: tuple[User, User], post_id: int
+    server: Api, cluster: Cluster, users: tuple[Account, Account], post_id: int
 ) -> None:
     me = users[0]
     assert get_post(server, me, post_id).status_code == 200
@@ -228,7 +228,7 @@ def test_database_outage_is_a_prompt_503_then_recovers(
 
 
 def test_slow_query_is_cancelled_and_the_pool_stays_healthy(
-    server: Api, cluster: Cluster, users: tuple[User, User], post_id: int
+    server: Api, cluster: Cluster, users: tuple[Account, Account], post_id: int
 ) -> None:
     me = users[0]
     assert get_post(server, me, post_id).status_code == 200  # the user is cached: no DB for auth
@@ -259,7 +259,7 @@ def test_slow_query_is_cancelled_and_the_pool_stays_healthy(
 
 
 def test_panic_is_a_500_with_the_request_id_and_the_traceback_only_in_the_log(
-    server: Api, cluster: Cluster, users: tuple[User, User], post_id: int
+    server: Api, cluster: Cluster, users: tuple[Account, Account], post_id: int
 ) -> None:
     sql(cluster.url, "REVOKE EXECUTE ON FUNCTION api.get_post(bigint) FROM gosocial_app")
     try:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests import leakcheck
-from tests.conftest import Account, assert_error
+from tests.helpers import Account, assert_error
 from tests.services import ROOT
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))

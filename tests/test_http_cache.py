@@ -8,7 +8,7 @@ import httpx
 import orjson
 import redis
 
-from tests.conftest import Account, Database, assert_error, bearer
+from tests.helpers import Account, Database, assert_error, bearer
 from tests.services import Mailbox
 
 CACHE_TTL = 60

@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tests.conftest import POST_KEYS, Account, Database, assert_error, create_post
+from tests.helpers import POST_KEYS, Account, Database, assert_error, create_post
 
 COMMENT_KEYS = {"id", "post_id", "user_id", "content", "created_at", "user"}
 MISSING = "4611686018427387904"  # a valid id no post will reach

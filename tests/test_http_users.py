@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.conftest import POST_KEYS, Account, Database, assert_error, create_post
+from tests.helpers import POST_KEYS, Account, Database, assert_error, create_post
 
 USER_KEYS = {"id", "username", "email", "created_at", "is_active", "role"}
 
@@ -349,3 +349,19 @@ def test_set_role_of_unknown_user_is_404(client: httpx.Client, make_account, use
 def test_set_role_requires_a_jwt(client: httpx.Client, make_account) -> None:
     target: Account = make_account()
     assert_error(client.put(f"/v1/users/{target.id}/role", json={"role": "admin"}), 401)
+
+
+def test_feed_filtered_pages_in_ascending_order(client: httpx.Client, feed_world) -> None:
+    """The filtered path (tags, search) keeps the ascending order and the own-or-followed rule
+    (the stranger's post matches every filter here and never appears)."""
+    me, _, _, ids = feed_world
+    since = (T0 + timedelta(hours=1)).isoformat()
+    until = (T0 + timedelta(hours=3)).isoformat()
+    assert [p["id"] for p in _feed(client, me, tags="go", sort="asc")] == [ids[0], ids[1], ids[3]]
+    assert [p["id"] for p in _feed(client, me, search="world", sort="asc")] == [ids[1], ids[4]]
+    filtered = _feed(client, me, tags="go", search="o", since=since, until=until, sort="asc")
+    assert [p["id"] for p in filtered] == [ids[1], ids[3]]
+    assert [p["id"] for p in _feed(client, me, tags="go", sort="asc", limit=2, offset=1)] == [
+        ids[1],
+        ids[3],
+    ]

@@ -15,7 +15,7 @@ import pytest
 import testing.postgresql
 
 from api import __version__
-from tests.live import Cluster, User, base_env, make_user, own_cluster, smtp_env
+from tests.helpers import Account, Cluster, base_env, make_user, own_cluster, smtp_env
 from tests.services import ROOT, Api, Mailbox, api, redis_process
 
 OPS = ("operator", "ops-password-0123456789")
@@ -49,7 +49,7 @@ def server(
 
 
 @pytest.fixture(scope="module")
-def user(server: Api, mailbox: Mailbox) -> User:
+def user(server: Api, mailbox: Mailbox) -> Account:
     with server.client() as client:
         return make_user(client, mailbox, "ops_user")
 
@@ -90,7 +90,7 @@ def test_health(client: httpx.Client) -> None:
     }
 
 
-def test_debug_vars(client: httpx.Client, user: User) -> None:
+def test_debug_vars(client: httpx.Client, user: Account) -> None:
     client.get("/v1/health")  # a 4xx for the counters
     for _ in range(2):  # a miss then a hit, or two hits
         assert client.get(f"/v1/users/{user.id}", headers=user.headers).status_code == 200
@@ -164,7 +164,7 @@ def test_request_id_is_echoed_or_generated(client: httpx.Client) -> None:
     assert len(generated) == 4
 
 
-def test_one_json_access_line_per_request(server: Api, client: httpx.Client, user: User) -> None:
+def test_one_json_access_line_per_request(server: Api, client: httpx.Client, user: Account) -> None:
     client.get(f"/v1/users/{user.id}", headers={**user.headers, "X-Request-ID": "log-ok-1"})
     client.get("/v1/posts/999999", headers={**user.headers, "X-Request-ID": "log-404-1"})
     client.get("/v1/health", headers={"X-Request-ID": "log-401-1"})

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests import leakcheck
-from tests.conftest import Account, Database, assert_error_shape, create_post
+from tests.helpers import Account, Database, assert_error_shape, create_post
 from tests.services import Mailbox
 
 N = 24  # concurrent clients per burst

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import testing.postgresql
 
-from tests.live import BASIC, Cluster, base_env, own_cluster
+from tests.helpers import BASIC, Cluster, base_env, own_cluster
 from tests.services import Api, api, redis_process
 
 LIMIT, WINDOW = 20, 5

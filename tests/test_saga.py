@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.conftest import Account, Database
+from tests.helpers import Account, Database
 from tests.services import Mailbox
 
 

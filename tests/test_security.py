@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests import leakcheck
-from tests.conftest import (
+from tests.helpers import (
     APP_PASSWORD,
     Account,
     Database,
@@ -275,6 +275,8 @@ def test_logout_with_someone_elses_refresh_token_is_401_and_revokes_nothing(
     assert revoked == 0
     r = client.post("/v1/auth/refresh", json={"refresh_token": victim.refresh_token})
     assert r.status_code == 200, r.text
+    r = client.post("/v1/auth/logout", json={"refresh_token": "unknown"}, headers=attacker.headers)
+    assert_error(r, 401)
 
 
 def test_follow_cannot_be_made_on_behalf_of_someone_else(

@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from tests import leakcheck
-from tests.conftest import APP_PASSWORD, Account, Database
+from tests.helpers import APP_PASSWORD, Account, Database
 from tests.services import api
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "10"))

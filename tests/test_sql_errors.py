@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from api.errors import SQLSTATE_STATUS, from_database
-from tests.conftest import Database
+from tests.helpers import Database
 from tests.services import ROOT
 
 SETUP = """

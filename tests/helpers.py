@@ -1,0 +1,230 @@
+"""What tests share besides fixtures: accounts, assertions on the contract's shapes, superuser
+access to the database, private clusters and server environments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import testing.postgresql
+
+from tests import leakcheck
+
+APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
+BASIC = ("admin", "admin")  # the ops routes' credentials outside production
+
+
+class Database:
+    """Superuser access for assertions about what the service stored."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async def run() -> list[asyncpg.Record]:
+            conn = await asyncpg.connect(self.url)
+            try:
+                return await conn.fetch(sql, *args)
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+
+    def fetchval(self, sql: str, *args: Any) -> Any:
+        rows = self.fetch(sql, *args)
+        return rows[0][0] if rows else None
+
+
+def assert_error_shape(body: object) -> None:
+    """`{"error": str}` or `{"error": str, "details": [{"field": str, "message": str}, ...]}`."""
+    assert isinstance(body, dict), body
+    assert set(body) in ({"error"}, {"error", "details"}), body
+    assert isinstance(body["error"], str) and body["error"], body
+    if "details" in body:
+        assert isinstance(body["details"], list) and body["details"], body
+        for item in body["details"]:
+            assert isinstance(item, dict) and set(item) == {"field", "message"}, body
+            assert isinstance(item["field"], str) and isinstance(item["message"], str), body
+
+
+def assert_error(response: httpx.Response, status: int, field: str | None = None) -> dict:
+    """The response is an error of `status` in the contract's shape (naming `field`, if given)."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert_error_shape(body)
+    if field is not None:
+        fields = [d["field"] for d in body.get("details", [])]
+        assert field in fields, body
+    return body
+
+
+def check_response(response: httpx.Response) -> None:
+    """Every response carries X-Request-ID; every error body has the contract's shape."""
+    assert response.headers.get("x-request-id"), (response.request.url, response.status_code)
+    leakcheck.watch(response)  # passwords and tokens, for the final grep of the logs
+    if response.status_code >= 400:
+        response.read()
+        assert_error_shape(response.json())
+
+
+@dataclass
+class Account:
+    id: int
+    username: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def signup(
+    client: httpx.Client,
+    mailbox: Any,  # tests.services.Mailbox
+    username: str,
+    email: str,
+    password: str,
+    activated: Callable[[int], object] | None = None,
+) -> Account:
+    """Register through the API, activate through the mailed link, (call `activated` with the
+    new id, e.g. to promote), log in."""
+    r = client.post(
+        "/v1/auth/register", json={"username": username, "email": email, "password": password}
+    )
+    assert r.status_code == 201, r.text
+    user_id = r.json()["data"]["id"]
+    r = client.put(f"/v1/users/activate/{mailbox.activation_token(email)}")
+    assert r.status_code == 204, r.text
+    if activated:
+        activated(user_id)
+    r = client.post("/v1/auth/login", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    tokens = r.json()["data"]
+    return Account(
+        user_id, username, email, password, tokens["access_token"], tokens["refresh_token"]
+    )
+
+
+def make_user(client: httpx.Client, mailbox: Any, name: str) -> Account:
+    return signup(client, mailbox, name, f"{name}@example.com", f"pw-{name}-secret")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def create_post(
+    client: httpx.Client, account: Account, title: str = "a title", **fields: Any
+) -> dict:
+    body = {"title": title, "content": fields.pop("content", f"content of {title}"), **fields}
+    r = client.post("/v1/posts", json=body, headers=account.headers)
+    assert r.status_code == 201, r.text
+    return r.json()["data"]
+
+
+def access_claims(user_id: int, **override: object) -> dict[str, object]:
+    """The claims of a valid access token; an override of None drops that claim."""
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "sub": str(user_id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 900,
+        "iss": "gosocial",
+        "aud": "gosocial",
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    claims.update(override)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+POST_KEYS = {
+    "id",
+    "user_id",
+    "title",
+    "content",
+    "tags",
+    "version",
+    "created_at",
+    "updated_at",
+    "comments_count",
+    "user",
+}
+
+
+@dataclass
+class Cluster:
+    """A private copy of the deployed cluster; `stop()`/`start()` keep its data and port."""
+
+    pg: testing.postgresql.Postgresql
+
+    @property
+    def url(self) -> str:  # superuser
+        return self.pg.url()
+
+    @property
+    def app_url(self) -> str:
+        dsn = self.pg.dsn()
+        return f"postgresql://gosocial:{APP_PASSWORD}@{dsn['host']}:{dsn['port']}/{dsn['database']}"
+
+    def stop(self) -> None:
+        self.pg.terminate()  # fast shutdown (SIGINT); the data directory stays
+
+    def start(self) -> None:
+        self.pg.start()
+
+
+@contextlib.contextmanager
+def own_cluster(factory: testing.postgresql.PostgresqlFactory) -> Iterator[Cluster]:
+    pg = factory()
+    try:
+        role = f"CREATE ROLE gosocial LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app"
+        subprocess.run(
+            ["psql", pg.url(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", role],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        yield Cluster(pg)
+    finally:
+        pg.stop()
+
+
+def base_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """A test server's environment: console mail, cheap bcrypt, short timeouts."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "MAILER": "console",
+        "BCRYPT_COST": "4",
+        "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
+        "DB_POOL_MIN": "1",
+        "DB_POOL_MAX": "4",
+        "DB_QUERY_TIMEOUT": "2",
+        "REQUEST_TIMEOUT": "10",
+        "RATE_LIMIT_ENABLED": "false",
+        "INVITATION_SWEEP_INTERVAL": "300",
+    }
+
+
+def smtp_env(smtp_port: int) -> dict[str, str]:
+    return {
+        "MAILER": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_STARTTLS": "false",
+        "MAIL_BACKOFF": "0.01",
+    }
