@@ -35,7 +35,7 @@ async def current_user(request: Request, also: int | None = None) -> dict[str, A
     cached = await ctx.cache.peek(*ids)
     request.ctx.also_raw = cached[1] if len(cached) > 1 else None
     try:
-        raw = cached[0] or await ctx.cache.fill(user_id, ctx.users.get)
+        raw = cached[0] or await ctx.cache.fill(user_id, ctx.users.get_user)
     except asyncpg.PostgresError as exc:
         if exc.sqlstate != "SN404":
             raise

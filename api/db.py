@@ -106,11 +106,19 @@ async def create_pool(settings: Settings) -> Pool:
     return Pool(pool, acquire_timeout=timeout)
 
 
+def _call(function: str, *params: str, rows: bool = False) -> str:
+    """`SELECT api.f(p_a => $1, p_b => $2)`: named notation, so a renamed or reordered SQL
+    parameter fails loudly instead of binding a value to the wrong parameter. `rows`: the
+    function returns a table (`SELECT * FROM api.f(...)`)."""
+    args = ", ".join(f"{name} => ${n}" for n, name in enumerate(params, 1))
+    return f"SELECT {'* FROM ' if rows else ''}api.{function}({args})"
+
+
 class Users:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def register(
+    async def register_user(
         self,
         *,
         username: str,
@@ -120,38 +128,31 @@ class Users:
         invitation_ttl: timedelta,
     ) -> str:
         return await self._pool.fetchval(
-            "SELECT api.register_user($1, $2, $3, $4, $5)",
-            username,
-            email,
-            password_hash,
-            token_hash,
-            invitation_ttl,
+            _REGISTER_USER, username, email, password_hash, token_hash, invitation_ttl
         )
 
-    async def delete(self, user_id: int) -> None:
-        await self._pool.execute("SELECT api.delete_user($1)", user_id)
+    async def delete_user(self, user_id: int) -> None:
+        await self._pool.execute(_DELETE_USER, user_id)
 
-    async def activate(self, token_hash: bytes) -> int:
-        return await self._pool.fetchval("SELECT api.activate_user($1)", token_hash)
+    async def activate_user(self, token_hash: bytes) -> int:
+        return await self._pool.fetchval(_ACTIVATE_USER, token_hash)
 
-    async def get(self, user_id: int) -> str:
-        return await self._pool.fetchval("SELECT api.get_user($1)", user_id)
+    async def get_user(self, user_id: int) -> str:
+        return await self._pool.fetchval(_GET_USER, user_id)
 
-    async def login(self, email: str) -> asyncpg.Record | None:
-        return await self._pool.fetchrow("SELECT * FROM api.get_login($1)", email)
+    async def get_login(self, email: str) -> asyncpg.Record | None:
+        return await self._pool.fetchrow(_GET_LOGIN, email)
 
-    async def set_role(self, user_id: int, role: str, *, actor_id: int) -> str:
-        return await self._pool.fetchval(
-            "SELECT api.set_user_role($1, $2, $3)", user_id, role, actor_id
-        )
+    async def set_user_role(self, *, user_id: int, role: str, actor_id: int) -> str:
+        return await self._pool.fetchval(_SET_USER_ROLE, user_id, role, actor_id)
 
-    async def follow(self, follower_id: int, user_id: int) -> None:
-        await self._pool.execute("SELECT api.follow_user($1, $2)", follower_id, user_id)
+    async def follow_user(self, *, follower_id: int, user_id: int) -> None:
+        await self._pool.execute(_FOLLOW_USER, follower_id, user_id)
 
-    async def unfollow(self, follower_id: int, user_id: int) -> None:
-        await self._pool.execute("SELECT api.unfollow_user($1, $2)", follower_id, user_id)
+    async def unfollow_user(self, *, follower_id: int, user_id: int) -> None:
+        await self._pool.execute(_UNFOLLOW_USER, follower_id, user_id)
 
-    async def feed(
+    async def user_feed(
         self,
         *,
         user_id: int,
@@ -164,34 +165,24 @@ class Users:
         until: datetime | None,
     ) -> str:
         return await self._pool.fetchval(
-            "SELECT api.user_feed($1, $2, $3, $4, $5, $6, $7, $8)",
-            user_id,
-            limit,
-            offset,
-            sort,
-            tags,
-            search,
-            since,
-            until,
+            _USER_FEED, user_id, limit, offset, sort, tags, search, since, until
         )
 
-    async def purge_expired(self) -> int:
-        return await self._pool.fetchval("SELECT api.purge_expired_invitations()")
+    async def purge_expired_invitations(self) -> int:
+        return await self._pool.fetchval(_PURGE_EXPIRED_INVITATIONS)
 
 
 class Posts:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def create(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
-        return await self._pool.fetchval(
-            "SELECT api.create_post($1, $2, $3, $4)", user_id, title, content, tags
-        )
+    async def create_post(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
+        return await self._pool.fetchval(_CREATE_POST, user_id, title, content, tags)
 
-    async def get(self, post_id: int) -> str:
-        return await self._pool.fetchval("SELECT api.get_post($1)", post_id)
+    async def get_post(self, post_id: int) -> str:
+        return await self._pool.fetchval(_GET_POST, post_id)
 
-    async def update(
+    async def update_post(
         self,
         *,
         post_id: int,
@@ -202,47 +193,75 @@ class Posts:
         tags: list[str] | None,
     ) -> str:
         return await self._pool.fetchval(
-            "SELECT api.update_post($1, $2, $3, $4, $5, $6)",
-            post_id,
-            actor_id,
-            version,
-            title,
-            content,
-            tags,
+            _UPDATE_POST, post_id, actor_id, version, title, content, tags
         )
 
-    async def delete(self, *, post_id: int, actor_id: int) -> None:
-        await self._pool.execute("SELECT api.delete_post($1, $2)", post_id, actor_id)
+    async def delete_post(self, *, post_id: int, actor_id: int) -> None:
+        await self._pool.execute(_DELETE_POST, post_id, actor_id)
 
-    async def comment(self, *, post_id: int, user_id: int, content: str) -> str:
-        return await self._pool.fetchval(
-            "SELECT api.create_comment($1, $2, $3)", post_id, user_id, content
-        )
+    async def create_comment(self, *, post_id: int, user_id: int, content: str) -> str:
+        return await self._pool.fetchval(_CREATE_COMMENT, post_id, user_id, content)
 
-    async def comments(self, *, post_id: int, limit: int, offset: int) -> str:
-        return await self._pool.fetchval(
-            "SELECT api.list_comments($1, $2, $3)", post_id, limit, offset
-        )
+    async def list_comments(self, *, post_id: int, limit: int, offset: int) -> str:
+        return await self._pool.fetchval(_LIST_COMMENTS, post_id, limit, offset)
 
 
 class RefreshTokens:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def issue(
+    async def issue_refresh_token(
         self, *, user_id: int, token_hash: bytes, family_id: UUID, ttl: timedelta
     ) -> None:
-        await self._pool.execute(
-            "SELECT api.issue_refresh_token($1, $2, $3, $4)", user_id, token_hash, family_id, ttl
-        )
+        await self._pool.execute(_ISSUE_REFRESH_TOKEN, user_id, token_hash, family_id, ttl)
 
-    async def rotate(self, *, old_hash: bytes, new_hash: bytes, ttl: timedelta) -> int | None:
+    async def rotate_refresh_token(
+        self, *, old_hash: bytes, new_hash: bytes, ttl: timedelta
+    ) -> int | None:
         """The user id, or None when the old token is unknown, expired, revoked or reused."""
-        return await self._pool.fetchval(
-            "SELECT api.rotate_refresh_token($1, $2, $3)", old_hash, new_hash, ttl
-        )
+        return await self._pool.fetchval(_ROTATE_REFRESH_TOKEN, old_hash, new_hash, ttl)
 
-    async def revoke_family(self, *, token_hash: bytes, user_id: int) -> bool:
-        return await self._pool.fetchval(
-            "SELECT api.revoke_refresh_family($1, $2)", token_hash, user_id
-        )
+    async def revoke_refresh_family(self, *, token_hash: bytes, user_id: int) -> bool:
+        return await self._pool.fetchval(_REVOKE_REFRESH_FAMILY, token_hash, user_id)
+
+
+_REGISTER_USER = _call(
+    "register_user",
+    "p_username",
+    "p_email",
+    "p_password_hash",
+    "p_token_hash",
+    "p_invitation_ttl",
+)
+_DELETE_USER = _call("delete_user", "p_user_id")
+_ACTIVATE_USER = _call("activate_user", "p_token_hash")
+_GET_USER = _call("get_user", "p_user_id")
+_GET_LOGIN = _call("get_login", "p_email", rows=True)
+_SET_USER_ROLE = _call("set_user_role", "p_user_id", "p_role", "p_actor_id")
+_FOLLOW_USER = _call("follow_user", "p_follower_id", "p_user_id")
+_UNFOLLOW_USER = _call("unfollow_user", "p_follower_id", "p_user_id")
+_USER_FEED = _call(
+    "user_feed",
+    "p_user_id",
+    "p_limit",
+    "p_offset",
+    "p_sort",
+    "p_tags",
+    "p_search",
+    "p_since",
+    "p_until",
+)
+_PURGE_EXPIRED_INVITATIONS = _call("purge_expired_invitations")
+_CREATE_POST = _call("create_post", "p_user_id", "p_title", "p_content", "p_tags")
+_GET_POST = _call("get_post", "p_post_id")
+_UPDATE_POST = _call(
+    "update_post", "p_post_id", "p_actor_id", "p_version", "p_title", "p_content", "p_tags"
+)
+_DELETE_POST = _call("delete_post", "p_post_id", "p_actor_id")
+_CREATE_COMMENT = _call("create_comment", "p_post_id", "p_user_id", "p_content")
+_LIST_COMMENTS = _call("list_comments", "p_post_id", "p_limit", "p_offset")
+_ISSUE_REFRESH_TOKEN = _call(
+    "issue_refresh_token", "p_user_id", "p_token_hash", "p_family_id", "p_ttl"
+)
+_ROTATE_REFRESH_TOKEN = _call("rotate_refresh_token", "p_old_hash", "p_new_hash", "p_ttl")
+_REVOKE_REFRESH_FAMILY = _call("revoke_refresh_family", "p_token_hash", "p_user_id")

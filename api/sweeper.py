@@ -19,7 +19,7 @@ async def sweep_invitations(users: Users, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            removed = await users.purge_expired()
+            removed = await users.purge_expired_invitations()
         except Exception as exc:  # the database may be down: try again next round
             log.warning("invitation sweep failed: %r", exc)
             continue

@@ -37,7 +37,7 @@ async def register(request: Request) -> HTTPResponse:
     body = json_body(request, RegisterBody)
     token = new_invitation_token()
     ttl = timedelta(seconds=ctx.settings.invitation_ttl)
-    raw = await ctx.users.register(
+    raw = await ctx.users.register_user(
         username=body.username,
         email=body.email,
         password_hash=await ctx.passwords.hash(body.password),
@@ -56,7 +56,7 @@ async def register(request: Request) -> HTTPResponse:
         # Compensation: without the mail the account could never be activated; remove it so the
         # username and email are free again. If this delete fails too, the sweeper removes it.
         log.exception("invitation mail to user %s failed; removing the user", user_id)
-        await ctx.users.delete(user_id)
+        await ctx.users.delete_user(user_id)
         await ctx.cache.forget(user_id)
         raise ApiError(
             500, "the activation email could not be sent; please try again later"
@@ -76,7 +76,7 @@ async def activate(request: Request, token: str) -> HTTPResponse:
     ctx = request.app.ctx
     if not _INVITATION_TOKEN.fullmatch(token):
         raise ApiError(404, "invitation not found or expired")
-    user_id = await ctx.users.activate(token_hash(token))
+    user_id = await ctx.users.activate_user(token_hash(token))
     await ctx.cache.forget(user_id)
     return no_content()
 
@@ -94,13 +94,13 @@ async def activate(request: Request, token: str) -> HTTPResponse:
 async def login(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, LoginBody)
-    row = await ctx.users.login(body.email)
+    row = await ctx.users.get_login(body.email)
     if not await ctx.passwords.check(body.password, row["password_hash"] if row else None):
         raise ApiError(401, "invalid email or password")
     if not row["is_active"]:
         raise ApiError(403, "the account is not activated yet; follow the link in the email")
     pair = ctx.tokens.pair(row["user_id"])
-    await ctx.refresh_tokens.issue(
+    await ctx.refresh_tokens.issue_refresh_token(
         user_id=row["user_id"],
         token_hash=token_hash(pair.refresh_token),
         family_id=uuid.uuid4(),
@@ -125,7 +125,7 @@ async def refresh(request: Request) -> HTTPResponse:
     if user_id is None:
         raise ApiError(401, "invalid refresh token")
     pair = ctx.tokens.pair(user_id)
-    rotated = await ctx.refresh_tokens.rotate(
+    rotated = await ctx.refresh_tokens.rotate_refresh_token(
         old_hash=token_hash(body.refresh_token),
         new_hash=token_hash(pair.refresh_token),
         ttl=timedelta(seconds=ctx.tokens.refresh_ttl),
@@ -147,7 +147,7 @@ async def refresh(request: Request) -> HTTPResponse:
 async def logout(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, RefreshBody)
-    if not await ctx.refresh_tokens.revoke_family(
+    if not await ctx.refresh_tokens.revoke_refresh_family(
         token_hash=token_hash(body.refresh_token), user_id=request.ctx.user["id"]
     ):
         raise ApiError(401, "invalid refresh token")

@@ -22,7 +22,7 @@ _IF_MATCH = re.compile(r'\s*(?:W/)?"?([1-9][0-9]{0,9})"?\s*')
 @authorized()
 async def create_post(request: Request) -> HTTPResponse:
     body = json_body(request, PostCreate)
-    raw = await request.app.ctx.posts.create(
+    raw = await request.app.ctx.posts.create_post(
         user_id=request.ctx.user["id"], title=body.title, content=body.content, tags=body.tags
     )
     return data(raw, 201)
@@ -32,7 +32,7 @@ async def create_post(request: Request) -> HTTPResponse:
 @doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 @authorized()
 async def get_post(request: Request, post_id: int) -> HTTPResponse:
-    return data(await request.app.ctx.posts.get(post_id))
+    return data(await request.app.ctx.posts.get_post(post_id))
 
 
 @bp.patch("/<post_id:id>")
@@ -48,7 +48,7 @@ async def get_post(request: Request, post_id: int) -> HTTPResponse:
 async def update_post(request: Request, post_id: int) -> HTTPResponse:
     body = json_body(request, PostUpdate)
     version = body.version or _if_match(request.headers.get("if-match"))
-    raw = await request.app.ctx.posts.update(
+    raw = await request.app.ctx.posts.update_post(
         post_id=post_id,
         actor_id=request.ctx.user["id"],
         version=version,
@@ -63,7 +63,7 @@ async def update_post(request: Request, post_id: int) -> HTTPResponse:
 @doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
 @authorized()
 async def delete_post(request: Request, post_id: int) -> HTTPResponse:
-    await request.app.ctx.posts.delete(post_id=post_id, actor_id=request.ctx.user["id"])
+    await request.app.ctx.posts.delete_post(post_id=post_id, actor_id=request.ctx.user["id"])
     return no_content()
 
 
@@ -80,7 +80,7 @@ async def delete_post(request: Request, post_id: int) -> HTTPResponse:
 async def list_comments(request: Request, post_id: int) -> HTTPResponse:
     q = query(request, CommentsQuery)
     return data(
-        await request.app.ctx.posts.comments(post_id=post_id, limit=q.limit, offset=q.offset)
+        await request.app.ctx.posts.list_comments(post_id=post_id, limit=q.limit, offset=q.offset)
     )
 
 
@@ -89,7 +89,7 @@ async def list_comments(request: Request, post_id: int) -> HTTPResponse:
 @authorized()
 async def create_comment(request: Request, post_id: int) -> HTTPResponse:
     body = json_body(request, CommentCreate)
-    raw = await request.app.ctx.posts.comment(
+    raw = await request.app.ctx.posts.create_comment(
         post_id=post_id, user_id=request.ctx.user["id"], content=body.content
     )
     return data(raw, 201)

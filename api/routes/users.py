@@ -26,7 +26,7 @@ bp = Blueprint("users", url_prefix="/v1/users")
 @authorized()
 async def feed(request: Request) -> HTTPResponse:
     q = query(request, FeedQuery)
-    raw = await request.app.ctx.users.feed(
+    raw = await request.app.ctx.users.user_feed(
         user_id=request.ctx.user["id"],
         limit=q.limit,
         offset=q.offset,
@@ -52,7 +52,7 @@ async def get_user(request: Request, user_id: int) -> HTTPResponse:
     if user_id == me["id"]:
         return data(request.ctx.user_raw)
     ctx = request.app.ctx
-    raw = request.ctx.also_raw or await ctx.cache.fill(user_id, ctx.users.get)
+    raw = request.ctx.also_raw or await ctx.cache.fill(user_id, ctx.users.get_user)
     if me["role"]["name"] == "admin":  # API.md: email for the user itself and admins
         return data(raw)
     user = orjson.loads(raw)
@@ -64,7 +64,7 @@ async def get_user(request: Request, user_id: int) -> HTTPResponse:
 @doc("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
 @authorized()
 async def follow(request: Request, user_id: int) -> HTTPResponse:
-    await request.app.ctx.users.follow(request.ctx.user["id"], user_id)
+    await request.app.ctx.users.follow_user(follower_id=request.ctx.user["id"], user_id=user_id)
     return no_content()
 
 
@@ -72,7 +72,7 @@ async def follow(request: Request, user_id: int) -> HTTPResponse:
 @doc("Stop following a user", tag="users", ok=(204, None), errors=(404,))
 @authorized()
 async def unfollow(request: Request, user_id: int) -> HTTPResponse:
-    await request.app.ctx.users.unfollow(request.ctx.user["id"], user_id)
+    await request.app.ctx.users.unfollow_user(follower_id=request.ctx.user["id"], user_id=user_id)
     return no_content()
 
 
@@ -88,6 +88,8 @@ async def unfollow(request: Request, user_id: int) -> HTTPResponse:
 async def set_role(request: Request, user_id: int) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, RoleBody)
-    raw = await ctx.users.set_role(user_id, body.role, actor_id=request.ctx.user["id"])
+    raw = await ctx.users.set_user_role(
+        user_id=user_id, role=body.role, actor_id=request.ctx.user["id"]
+    )
     await ctx.cache.forget(user_id)
     return data(raw)
