@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/gosocial
 SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
+PY_SOURCES := api tests scripts $(wildcard bench)
 
 .PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
 
@@ -18,18 +19,19 @@ install: ## install Debian packages and the virtualenv (idempotent)
 run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
 	@scripts/run.sh
 
-test: install ## lint, then every test: pgTAP, sqitch round trip, HTTP, mail, faults
-	$(VENV)/bin/ruff check api tests $(wildcard bench)
+test: lint ## lint, then every test: pgTAP, sqitch round trip, upgrade, HTTP, mail, faults
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 soak: install ## 60 s mixed workload against 2 workers: no 5xx, bounded memory and connections, no lost write
 	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/test_soak.py
 
-lint: install ## ruff
-	$(VENV)/bin/ruff check api tests $(wildcard bench)
+lint: install ## ruff (checks and formatting) and mypy
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy
 
 fmt: install ## ruff format and import order
-	$(VENV)/bin/ruff check --fix api tests $(wildcard bench) && $(VENV)/bin/ruff format api tests $(wildcard bench)
+	$(VENV)/bin/ruff check --fix $(PY_SOURCES) && $(VENV)/bin/ruff format $(PY_SOURCES)
 
 db-deploy: install ## sqitch deploy to DATABASE_URL
 	sqitch deploy $(SQITCH_TARGET)

@@ -10,16 +10,16 @@ from functools import wraps
 from typing import Any
 
 import asyncpg
-import orjson
-from sanic import HTTPResponse, Request
+from sanic import HTTPResponse
 
+from api.context import ApiRequest, CurrentUser
 from api.errors import ApiError
 from api.security import basic_auth_ok
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
-async def current_user(request: Request, also: int | None = None) -> dict[str, Any]:
+async def current_user(request: ApiRequest, also: int | None = None) -> CurrentUser:
     """The active user behind the bearer token (through the user cache), else `401`.
 
     `also`: another user id whose cached entry is read in the same Redis round trip and left
@@ -40,11 +40,10 @@ async def current_user(request: Request, also: int | None = None) -> dict[str, A
         if exc.sqlstate != "SN404":
             raise
         raise _unauthenticated() from None
-    user = orjson.loads(raw)
-    if not user["is_active"]:
+    user = CurrentUser.parse(raw)
+    if not user.is_active:
         raise _unauthenticated()
     request.ctx.user = user
-    request.ctx.user_raw = raw
     return user
 
 
@@ -60,7 +59,7 @@ def authorized(also: str | None = None) -> Callable[[Handler], Handler]:
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
-        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        async def guarded(request: ApiRequest, *args: Any, **kwargs: Any) -> HTTPResponse:
             await current_user(request, kwargs[also] if also else None)
             return await handler(request, *args, **kwargs)
 
@@ -73,7 +72,7 @@ def basic_auth(handler: Handler) -> Handler:
     """HTTP Basic credentials of the ops routes."""
 
     @wraps(handler)
-    async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+    async def guarded(request: ApiRequest, *args: Any, **kwargs: Any) -> HTTPResponse:
         settings = request.app.ctx.settings
         header = request.headers.get("authorization")
         if not basic_auth_ok(header, settings.basic_auth_username, settings.basic_auth_password):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -91,7 +92,11 @@ class UserCache:
 
     @property
     def enabled(self) -> bool:
-        return self._redis is not None and self._breaker.closed
+        return self._live() is not None
+
+    def _live(self) -> Redis | None:
+        """The client, unless there is none or the breaker has it skipped for now."""
+        return self._redis if self._breaker.closed else None
 
     async def get(self, user_id: int, load: Loader) -> bytes:
         """The user's JSON from Redis, or from `load` (the database), filling Redis on a miss."""
@@ -99,10 +104,12 @@ class UserCache:
 
     async def peek(self, *user_ids: int) -> list[bytes | None]:
         """What Redis holds for these users, in one round trip (None: a miss or no Redis)."""
-        if not self.enabled:
+        redis = self._live()
+        if redis is None:
             return [None] * len(user_ids)
         try:
-            found = await self._redis.mget([f"user-{i}" for i in user_ids])
+            # bytes: the client is made without decode_responses
+            found = cast(list[bytes | None], await redis.mget([f"user-{i}" for i in user_ids]))
         except (RedisError, OSError) as exc:
             self._fail(exc)
             return [None] * len(user_ids)
@@ -115,9 +122,10 @@ class UserCache:
     async def fill(self, user_id: int, load: Loader) -> bytes:
         """Load the user from the database and keep it in Redis for CACHE_TTL."""
         raw = (await load(user_id)).encode()
-        if self.enabled:
+        redis = self._live()
+        if redis is not None:
             try:
-                await self._redis.set(f"user-{user_id}", raw, ex=self._ttl)
+                await redis.set(f"user-{user_id}", raw, ex=self._ttl)
             except (RedisError, OSError) as exc:
                 self._fail(exc)
         return raw

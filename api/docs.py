@@ -119,7 +119,8 @@ def ref(model: type[BaseModel]) -> dict[str, dict[str, str]]:
 def envelope(model: type[BaseModel], many: bool = False) -> type[BaseModel]:
     """The `{"data": ...}` wrapper of a success body, as its own named component."""
     name = f"{model.__name__}{'List' if many else ''}Response"
-    return create_model(name, data=(list[model] if many else model, ...))
+    data = list[model] if many else model  # type: ignore[valid-type]  # a model made at run time
+    return create_model(name, data=(data, ...))
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,10 +221,8 @@ def doc(
         func = openapi.tag(tag)(func)
         func = openapi.operation(func.__name__)(func)
         for name, schema in _path_parameters(func):
-            description = f"{name.removesuffix('_id')} id" if name.endswith("_id") else name
-            func = openapi.parameter(name, RawSchema(**schema), "path", description=description)(
-                func
-            )
+            text = f"{name.removesuffix('_id')} id" if name.endswith("_id") else name
+            func = openapi.parameter(name, RawSchema(**schema), "path", description=text)(func)
         for name, schema, required, description in _query_parameters(query) if query else []:
             func = openapi.parameter(
                 name, RawSchema(**schema), "query", required=required, description=description

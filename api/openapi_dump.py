@@ -27,7 +27,7 @@ def build_document() -> dict[str, Any]:
     app.router.finalize()  # the route groups sanic-ext walks exist only once finalized
     for listener in app.blueprints["openapi"]._future_listeners:
         if listener.event == "before_server_start":
-            listener.listener(app)  # sanic-ext's build_spec: operations and path parameters
+            listener.listener(app)  # type: ignore[call-arg]  # sanic-ext's build_spec: operations and path parameters
     return SpecificationBuilder().build(app).serialize()
 
 

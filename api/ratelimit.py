@@ -73,7 +73,7 @@ class RateLimiter:
                 self._local, self._local_window = {}, window
             self._local[client] = self._local.get(client, 0) + 1
             return self._local[client]
-        if not self._breaker.closed:
+        if not self._breaker.closed or self._script is None:
             return None
         try:
             # One EVALSHA: atomic, one round trip, one reply (a MULTI/INCR/EXPIRE/EXEC pipeline

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
@@ -51,7 +51,7 @@ def _validate(model: type[M], data: object, message: str) -> M:
         raise ApiError(400, message, details) from None
 
 
-def json_body(request: Request, model: type[M]) -> M:
+def json_body(request: Request[Any, Any], model: type[M]) -> M:
     try:
         data = request.json
     except BadRequest:
@@ -59,7 +59,7 @@ def json_body(request: Request, model: type[M]) -> M:
     return _validate(model, data if data is not None else {}, "invalid request body")
 
 
-def query(request: Request, model: type[M]) -> M:
+def query(request: Request[Any, Any], model: type[M]) -> M:
     # Blank values are kept: `?until=` is an invalid date-time, not an absent one.
     args = request.get_args(keep_blank_values=True)
     return _validate(model, {k: args.get(k) for k in args}, "invalid query parameters")

@@ -8,9 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from sanic import Blueprint, HTTPResponse, Request, json
+from sanic import Blueprint, HTTPResponse, json
 
 from api.auth import authorized
+from api.context import ApiRequest
 from api.docs import doc
 from api.errors import ApiError
 from api.responses import data, no_content
@@ -32,7 +33,7 @@ _INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
     body=RegisterBody,
     auth=None,
 )
-async def register(request: Request) -> HTTPResponse:
+async def register(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, RegisterBody)
     token = new_invitation_token()
@@ -72,7 +73,7 @@ async def register(request: Request) -> HTTPResponse:
     errors=(404,),
     auth=None,
 )
-async def activate(request: Request, token: str) -> HTTPResponse:
+async def activate(request: ApiRequest, token: str) -> HTTPResponse:
     ctx = request.app.ctx
     if not _INVITATION_TOKEN.fullmatch(token):
         raise ApiError(404, "invitation not found or expired")
@@ -91,12 +92,13 @@ async def activate(request: Request, token: str) -> HTTPResponse:
     auth=None,
     enveloped=True,
 )
-async def login(request: Request) -> HTTPResponse:
+async def login(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, LoginBody)
     row = await ctx.users.get_login(body.email)
     if not await ctx.passwords.check(body.password, row["password_hash"] if row else None):
         raise ApiError(401, "invalid email or password")
+    assert row is not None  # a password never checks out against no hash
     if not row["is_active"]:
         raise ApiError(403, "the account is not activated yet; follow the link in the email")
     pair = ctx.tokens.pair(row["user_id"])
@@ -118,7 +120,7 @@ async def login(request: Request) -> HTTPResponse:
     body=RefreshBody,
     auth=None,
 )
-async def refresh(request: Request) -> HTTPResponse:
+async def refresh(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, RefreshBody)
     user_id = ctx.tokens.verify(body.refresh_token, "refresh")
@@ -144,11 +146,11 @@ async def refresh(request: Request) -> HTTPResponse:
     body=RefreshBody,
 )
 @authorized()
-async def logout(request: Request) -> HTTPResponse:
+async def logout(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, RefreshBody)
     if not await ctx.refresh_tokens.revoke_refresh_family(
-        token_hash=token_hash(body.refresh_token), user_id=request.ctx.user["id"]
+        token_hash=token_hash(body.refresh_token), user_id=request.ctx.user.id
     ):
         raise ApiError(401, "invalid refresh token")
     return no_content()

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 
-from sanic import Blueprint, HTTPResponse, Request, json
+from sanic import Blueprint, HTTPResponse, json
 
 from api import __version__
 from api.auth import basic_auth
+from api.context import ApiRequest
 from api.docs import DebugVars, doc
 from api.schemas import Health
 
 bp = Blueprint("ops", url_prefix="/v1")
 
 
-async def _probe(check: object) -> str:
+async def _probe(check: Awaitable[object]) -> str:
     try:
         async with asyncio.timeout(2):
             await check
@@ -33,7 +35,7 @@ async def _probe(check: object) -> str:
     auth="basic",
 )
 @basic_auth
-async def health(request: Request) -> HTTPResponse:
+async def health(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
     database = await _probe(ctx.pool.fetchval("SELECT 1"))
     cache = await _probe(ctx.redis.ping()) if ctx.redis is not None else "disabled"
@@ -57,7 +59,7 @@ async def health(request: Request) -> HTTPResponse:
     auth="basic",
 )
 @basic_auth
-async def debug_vars(request: Request) -> HTTPResponse:
+async def debug_vars(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
     return json(
         {

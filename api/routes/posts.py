@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sanic import Blueprint, HTTPResponse, Request
+from sanic import Blueprint, HTTPResponse
 
 from api.auth import authorized
+from api.context import ApiRequest
 from api.docs import doc
 from api.errors import ApiError
 from api.responses import data, no_content
@@ -20,10 +21,10 @@ _IF_MATCH = re.compile(r'\s*(?:W/)?"?([1-9][0-9]{0,9})"?\s*')
 @bp.post("")
 @doc("Create a post", tag="posts", ok=(201, Post), errors=(400,), body=PostCreate)
 @authorized()
-async def create_post(request: Request) -> HTTPResponse:
+async def create_post(request: ApiRequest) -> HTTPResponse:
     body = json_body(request, PostCreate)
     raw = await request.app.ctx.posts.create_post(
-        user_id=request.ctx.user["id"], title=body.title, content=body.content, tags=body.tags
+        user_id=request.ctx.user.id, title=body.title, content=body.content, tags=body.tags
     )
     return data(raw, 201)
 
@@ -31,7 +32,7 @@ async def create_post(request: Request) -> HTTPResponse:
 @bp.get("/<post_id:id>")
 @doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 @authorized()
-async def get_post(request: Request, post_id: int) -> HTTPResponse:
+async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     return data(await request.app.ctx.posts.get_post(post_id))
 
 
@@ -45,12 +46,12 @@ async def get_post(request: Request, post_id: int) -> HTTPResponse:
     if_match=True,
 )
 @authorized()
-async def update_post(request: Request, post_id: int) -> HTTPResponse:
+async def update_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     body = json_body(request, PostUpdate)
     version = body.version or _if_match(request.headers.get("if-match"))
     raw = await request.app.ctx.posts.update_post(
         post_id=post_id,
-        actor_id=request.ctx.user["id"],
+        actor_id=request.ctx.user.id,
         version=version,
         title=body.title,
         content=body.content,
@@ -62,8 +63,8 @@ async def update_post(request: Request, post_id: int) -> HTTPResponse:
 @bp.delete("/<post_id:id>")
 @doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
 @authorized()
-async def delete_post(request: Request, post_id: int) -> HTTPResponse:
-    await request.app.ctx.posts.delete_post(post_id=post_id, actor_id=request.ctx.user["id"])
+async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
+    await request.app.ctx.posts.delete_post(post_id=post_id, actor_id=request.ctx.user.id)
     return no_content()
 
 
@@ -77,7 +78,7 @@ async def delete_post(request: Request, post_id: int) -> HTTPResponse:
     query=CommentsQuery,
 )
 @authorized()
-async def list_comments(request: Request, post_id: int) -> HTTPResponse:
+async def list_comments(request: ApiRequest, post_id: int) -> HTTPResponse:
     q = query(request, CommentsQuery)
     return data(
         await request.app.ctx.posts.list_comments(post_id=post_id, limit=q.limit, offset=q.offset)
@@ -87,10 +88,10 @@ async def list_comments(request: Request, post_id: int) -> HTTPResponse:
 @bp.post("/<post_id:id>/comments")
 @doc("Comment on a post", tag="posts", ok=(201, Comment), errors=(400, 404), body=CommentCreate)
 @authorized()
-async def create_comment(request: Request, post_id: int) -> HTTPResponse:
+async def create_comment(request: ApiRequest, post_id: int) -> HTTPResponse:
     body = json_body(request, CommentCreate)
     raw = await request.app.ctx.posts.create_comment(
-        post_id=post_id, user_id=request.ctx.user["id"], content=body.content
+        post_id=post_id, user_id=request.ctx.user.id, content=body.content
     )
     return data(raw, 201)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import orjson
-from sanic import Blueprint, HTTPResponse, Request
+from sanic import Blueprint, HTTPResponse
 
 from api.auth import authorized
+from api.context import ApiRequest
 from api.docs import doc
 from api.responses import data, no_content
 from api.schemas import FeedQuery, Post, RoleBody, User
@@ -24,10 +25,10 @@ bp = Blueprint("users", url_prefix="/v1/users")
     query=FeedQuery,
 )
 @authorized()
-async def feed(request: Request) -> HTTPResponse:
+async def feed(request: ApiRequest) -> HTTPResponse:
     q = query(request, FeedQuery)
     raw = await request.app.ctx.users.user_feed(
-        user_id=request.ctx.user["id"],
+        user_id=request.ctx.user.id,
         limit=q.limit,
         offset=q.offset,
         sort=q.sort,
@@ -47,13 +48,13 @@ async def feed(request: Request) -> HTTPResponse:
     errors=(404,),
 )
 @authorized(also="user_id")  # the caller and this user in one cache round trip
-async def get_user(request: Request, user_id: int) -> HTTPResponse:
+async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
     me = request.ctx.user
-    if user_id == me["id"]:
-        return data(request.ctx.user_raw)
+    if user_id == me.id:
+        return data(me.raw)
     ctx = request.app.ctx
     raw = request.ctx.also_raw or await ctx.cache.fill(user_id, ctx.users.get_user)
-    if me["role"]["name"] == "admin":  # API.md: email for the user itself and admins
+    if me.role == "admin":  # API.md: email for the user itself and admins
         return data(raw)
     user = orjson.loads(raw)
     del user["email"]
@@ -63,16 +64,16 @@ async def get_user(request: Request, user_id: int) -> HTTPResponse:
 @bp.put("/<user_id:id>/follow")
 @doc("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
 @authorized()
-async def follow(request: Request, user_id: int) -> HTTPResponse:
-    await request.app.ctx.users.follow_user(follower_id=request.ctx.user["id"], user_id=user_id)
+async def follow(request: ApiRequest, user_id: int) -> HTTPResponse:
+    await request.app.ctx.users.follow_user(follower_id=request.ctx.user.id, user_id=user_id)
     return no_content()
 
 
 @bp.put("/<user_id:id>/unfollow")
 @doc("Stop following a user", tag="users", ok=(204, None), errors=(404,))
 @authorized()
-async def unfollow(request: Request, user_id: int) -> HTTPResponse:
-    await request.app.ctx.users.unfollow_user(follower_id=request.ctx.user["id"], user_id=user_id)
+async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
+    await request.app.ctx.users.unfollow_user(follower_id=request.ctx.user.id, user_id=user_id)
     return no_content()
 
 
@@ -85,11 +86,11 @@ async def unfollow(request: Request, user_id: int) -> HTTPResponse:
     body=RoleBody,
 )
 @authorized()
-async def set_role(request: Request, user_id: int) -> HTTPResponse:
+async def set_role(request: ApiRequest, user_id: int) -> HTTPResponse:
     ctx = request.app.ctx
     body = json_body(request, RoleBody)
     raw = await ctx.users.set_user_role(
-        user_id=user_id, role=body.role, actor_id=request.ctx.user["id"]
+        user_id=user_id, role=body.role, actor_id=request.ctx.user.id
     )
     await ctx.cache.forget(user_id)
     return data(raw)

@@ -1,0 +1,83 @@
+"""The typed contexts: the application's (`app.ctx`), the request's (`request.ctx`), and the
+request type handlers take, through which both are typed."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import orjson
+from redis.asyncio import Redis
+from sanic import Request, Sanic
+from sanic.config import Config
+
+from api.cache import UserCache
+from api.db import Pool, Posts, RefreshTokens, Users
+from api.mail import Mailer
+from api.ratelimit import RateLimiter
+from api.security import Passwords, Tokens
+from api.settings import Settings
+
+
+@dataclass
+class Context:
+    """Everything a handler reaches through `request.app.ctx`; built per app, never global.
+
+    The fields without defaults are opened before the server starts (app.open_resources);
+    reading one earlier raises AttributeError, which is what a misuse deserves."""
+
+    settings: Settings
+    tokens: Tokens
+    passwords: Passwords
+    mailer: Mailer
+    started: float = field(default_factory=time.monotonic)
+    requests: Counter[str] = field(default_factory=Counter)
+    redis: Redis | None = None
+    limiter: RateLimiter | None = None
+    pool: Pool = field(init=False)
+    cache: UserCache = field(init=False)
+    users: Users = field(init=False)
+    posts: Posts = field(init=False)
+    refresh_tokens: RefreshTokens = field(init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """The active user behind the request's access token, as the user cache holds it."""
+
+    id: int
+    role: str
+    is_active: bool
+    raw: bytes  # the cached JSON, served as is when a user reads itself
+
+    @classmethod
+    def parse(cls, raw: bytes) -> CurrentUser:
+        user = orjson.loads(raw)
+        return cls(user["id"], user["role"]["name"], user["is_active"], raw)
+
+
+class RequestContext(SimpleNamespace):
+    request_id: str
+    started: float
+    # Set by the @authorized guard, so a guarded handler reads it without a None check.
+    user: CurrentUser
+    # Another user's cached JSON read in the caller's Redis round trip (None: a miss).
+    also_raw: bytes | None
+    rate_headers: dict[str, str] | None
+
+    def __init__(self) -> None:
+        super().__init__(request_id="", started=0.0, also_raw=None, rate_headers=None)
+
+    @property
+    def user_id(self) -> int | None:
+        """The caller's id once authenticated, for logs."""
+        user = getattr(self, "user", None)
+        return user.id if user else None
+
+
+class ApiRequest(Request[Sanic[Config, Context], RequestContext]):
+    @staticmethod
+    def make_context() -> RequestContext:
+        return RequestContext()

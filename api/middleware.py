@@ -1,0 +1,77 @@
+"""What runs around every handler: the request id, the rate limiter, the response headers, the
+request counters and the access log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from sanic import Sanic
+from sanic.config import Config
+from sanic.response import BaseHTTPResponse
+
+from api.context import ApiRequest, Context
+from api.errors import ApiError
+from api.logs import safe_path
+from api.settings import Settings
+
+access_log = logging.getLogger("gosocial.access")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_STATUS_CLASS = {n: f"{n}xx" for n in range(1, 6)}
+
+
+def install(app: Sanic[Config, Context]) -> None:
+    ctx, settings = app.ctx, app.ctx.settings
+    access_logged = settings.access_log
+
+    async def start(request: ApiRequest) -> None:
+        request.ctx.started = time.perf_counter()
+        given = request.headers.get("x-request-id", "")
+        request.ctx.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        if ctx.limiter is None:
+            return
+        verdict = await ctx.limiter.hit(client_ip(request, settings))
+        request.ctx.rate_headers = verdict.headers()
+        if not verdict.allowed:
+            raise ApiError(429, "rate limit exceeded")
+
+    async def finish(request: ApiRequest, response: BaseHTTPResponse) -> None:
+        # A request Sanic refused before the request middleware ran has no id yet.
+        request_id = request.ctx.request_id or uuid.uuid4().hex
+        headers = response.headers
+        headers["X-Request-ID"] = request_id
+        if request.ctx.rate_headers:
+            headers.update(request.ctx.rate_headers)
+        ctx.requests[_STATUS_CLASS[response.status // 100]] += 1
+        if not access_logged:
+            return
+        started = request.ctx.started
+        access_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": safe_path(request.path),
+                "status": response.status,
+                "user_id": request.ctx.user_id,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)
+                if started
+                else None,
+            },
+        )
+
+    app.register_middleware(start, "request", priority=100)
+    app.register_middleware(finish, "response", priority=100)
+
+
+def client_ip(request: ApiRequest, settings: Settings) -> str:
+    """The socket's peer address, unless a trusted proxy's header is configured."""
+    if settings.trusted_proxy_header:
+        forwarded = request.headers.get(settings.trusted_proxy_header, "")
+        # The proxy appends the address it saw last; earlier entries are the client's to forge.
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return request.ip or "unknown"
