@@ -8,13 +8,17 @@ SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
 PY_SOURCES := api tests scripts $(wildcard bench)
 
-.PHONY: help install run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
+.PHONY: help install lock run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 install: ## install Debian packages and the virtualenv (idempotent)
 	@scripts/bootstrap.sh
+
+lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml's ranges
+	$(VENV)/bin/pip-compile -q --generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		--upgrade -o requirements.lock pyproject.toml
 
 run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
 	@scripts/run.sh
