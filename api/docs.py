@@ -31,6 +31,7 @@ UI_PREFIX = "/v1/swagger"
 SPEC_URI = "/openapi.json"
 MAX_PATH_ID = 2**63 - 1  # the range the `<name:id>` route pattern accepts (api.app.MAX_ID)
 _REF = "#/components/schemas/{model}"
+NO_NUL = "^[^\\u0000]*$"
 OAS_TAGS = (
     ("auth", "Registration, activation, login and tokens"),
     ("users", "Profiles, follows, the feed and roles"),
@@ -66,7 +67,8 @@ class RawSchema(Schema):
 
 
 def oas30(schema: Any) -> Any:
-    """`schema` rewritten for OpenAPI 3.0: `nullable` for `null` unions, `enum` for `const`."""
+    """`schema` rewritten for OpenAPI 3.0: `nullable` for `null` unions, `enum` for `const`; plain
+    strings say they hold no NUL."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
@@ -81,6 +83,8 @@ def oas30(schema: Any) -> Any:
             out[key] = value
     if "const" in out:
         out["enum"] = [out.pop("const")]
+    if out.get("type") == "string" and not out.keys() & {"pattern", "format", "enum"}:
+        out["pattern"] = NO_NUL  # api.validation refuses NUL in any string
     for bound, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = out.get(bound)
         if isinstance(value, int | float) and not isinstance(value, bool):

@@ -15,10 +15,10 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
-    field_validator,
 )
 
 MAX_INT4 = 2**31 - 1
+FEED_TAGS = r"^([^,]{1,32}(,[^,]{1,32}){0,4})?$"  # empty: no filter
 
 
 def _password_bytes(value: str) -> str:
@@ -59,11 +59,18 @@ Username = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
 ]
 Email = Annotated[EmailStr, StringConstraints(max_length=255)]
-Password = Annotated[str, AfterValidator(_password_bytes)]
+# 8 to 72 bytes; in characters (what the document can say) that is at least 2 and at most 72.
+Password = Annotated[
+    str, StringConstraints(min_length=2, max_length=72), AfterValidator(_password_bytes)
+]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Content = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(_distinct)]
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=100, description="at most 10 distinct, compared case-insensitively"),
+    AfterValidator(_distinct),
+]
 Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
@@ -79,7 +86,9 @@ class RegisterBody(Body):
 
 class LoginBody(Body):
     email: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    password: Annotated[str, StringConstraints(min_length=1), AfterValidator(_at_most_72_bytes)]
+    password: Annotated[
+        str, StringConstraints(min_length=1, max_length=72), AfterValidator(_at_most_72_bytes)
+    ]
 
 
 class RefreshBody(Body):
@@ -117,18 +126,12 @@ class FeedQuery(Query):
     limit: int = Field(20, ge=1, le=20)
     offset: int = Field(0, ge=0, le=MAX_INT4)
     sort: Literal["asc", "desc"] = "desc"
-    tags: Annotated[str, StringConstraints(max_length=400)] | None = None
+    # At most 5 comma-separated tags of 1 to 32 characters: one pattern, so the document says
+    # exactly what is enforced.
+    tags: Annotated[str, StringConstraints(pattern=FEED_TAGS)] | None = None
     search: Annotated[str, StringConstraints(max_length=100)] | None = None
     since: Rfc3339 | None = None
     until: Rfc3339 | None = None
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: str | None) -> str | None:
-        tags = _split_tags(value)
-        if len(tags) > 5 or any(len(t) > 32 for t in tags):
-            raise ValueError("at most 5 comma-separated tags of at most 32 characters")
-        return value
 
     @property
     def tag_list(self) -> list[str] | None:

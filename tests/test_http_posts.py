@@ -237,14 +237,22 @@ def test_patch_unknown_post_is_404(client: httpx.Client, make_account, post_id: 
     [
         ({"title": "no version"}, {}, "version"),
         ({}, {}, "version"),
-        ({"title": "x"}, {"If-Match": "garbage"}, "version"),
-        ({"title": "x"}, {"If-Match": '"0"'}, "version"),
+        ({"title": "x"}, {"If-Match": "garbage"}, "If-Match"),
+        ({"title": "x"}, {"If-Match": '"0"'}, "If-Match"),
+        # If-Match is checked whenever it is sent, not only when the body has no version.
+        ({"title": "x", "version": 1}, {"If-Match": "D"}, "If-Match"),
+        ({"title": "x", "version": 1}, {"If-Match": '"2"'}, "If-Match"),
         ({"title": "x", "version": 0}, {}, "version"),
         ({"title": "x", "version": "1"}, {}, "version"),
         ({"title": "", "version": 1}, {}, "title"),
         ({"title": "t" * 101, "version": 1}, {}, "title"),
         ({"content": "", "version": 1}, {}, "content"),
         ({"tags": [f"t{i}" for i in range(11)], "version": 1}, {}, "tags"),
+        (
+            {"tags": [f"t{i}" for i in range(10)] + ["T0"] * 3, "version": 1, "content": ""},
+            {},
+            "content",
+        ),
         ({"user_id": 1, "version": 1}, {}, "user_id"),
     ],
 )
@@ -407,3 +415,24 @@ def test_comments_require_a_jwt(client: httpx.Client, make_account) -> None:
     post = create_post(client, make_account())
     assert_error(client.get(f"/v1/posts/{post['id']}/comments"), 401)
     assert_error(client.post(f"/v1/posts/{post['id']}/comments", json={"content": "x"}), 401)
+
+
+def test_tags_are_deduplicated_case_insensitively(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    post = create_post(client, me, tags=["Go", "SQL", "go", "GO", "sql", "web"])
+    assert post["tags"] == ["Go", "SQL", "web"]
+    # Eleven given, ten distinct once case is ignored: accepted.
+    post = create_post(client, me, tags=[f"t{i}" for i in range(10)] + ["T3"])
+    assert len(post["tags"]) == 10
+
+
+def test_patch_with_if_match_agreeing_with_version(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"title": "agreed", "version": 1},
+        headers={**me.headers, "If-Match": '"1"'},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["version"] == 2

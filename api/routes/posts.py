@@ -48,7 +48,7 @@ async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
 @authorized()
 async def update_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     body = json_body(request, PostUpdate)
-    version = body.version or _if_match(request.headers.get("if-match"))
+    version = _version(body.version, request.headers.get("if-match"))
     raw = await request.app.ctx.posts.update_post(
         post_id=post_id,
         actor_id=request.ctx.user.id,
@@ -96,12 +96,27 @@ async def create_comment(request: ApiRequest, post_id: int) -> HTTPResponse:
     return data(raw, 201)
 
 
-def _if_match(header: str | None) -> int:
-    match = _IF_MATCH.fullmatch(header or "")
+def _version(in_body: int | None, if_match: str | None) -> int:
+    """The version the client read: the body's `version` or If-Match, which must agree."""
+    if if_match is None:
+        if in_body is None:
+            raise ApiError(
+                400,
+                "the version you read is required: a `version` field or If-Match",
+                [{"field": "version", "message": "Field required"}],
+            )
+        return in_body
+    match = _IF_MATCH.fullmatch(if_match)
     if not match or int(match[1]) >= 2**31:
         raise ApiError(
             400,
-            "the version you read is required: a `version` field or If-Match",
-            [{"field": "version", "message": "Field required"}],
+            'If-Match must name the version you read: "<version>"',
+            [{"field": "If-Match", "message": "must be a quoted version number"}],
+        )
+    if in_body is not None and in_body != int(match[1]):
+        raise ApiError(
+            400,
+            "If-Match and `version` name different versions",
+            [{"field": "If-Match", "message": "must name the same version as `version`"}],
         )
     return int(match[1])
