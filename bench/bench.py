@@ -444,7 +444,7 @@ class Run:
             raise SystemExit("pgbench posts did not get consecutive ids")
         self.first_pgbench_post = int(first[0])
         hot_id = self.tokens[main.db][0][0]
-        user = orjson.loads(self.sql(main.db, f"SELECT api.get_user({hot_id})"))
+        user = orjson.loads(self.sql(main.db, f"SELECT api.get_user(p_user_id => {hot_id})"))
         del user["email"]  # what a non-admin caller sees
         self.user_json = orjson.dumps(user)
         self.sql(main.db, "VACUUM ANALYZE social.posts, social.users, social.refresh_tokens")
@@ -820,11 +820,17 @@ class Run:
         """The plans of the queries inside api.user_feed: auto_explain reports them to psql."""
         main = self.cfg.main
         uid = self.tokens[main.db][0][0]
+        page = f"p_user_id => {uid}, p_limit => 20, p_offset => 0, p_sort => 'desc'"
         calls = [
-            ("default page", f"SELECT api.user_feed({uid}, 20, 0, 'desc', NULL, NULL, NULL, NULL)"),
+            (
+                "default page",
+                f"SELECT api.user_feed({page}, p_tags => NULL, p_search => NULL,"
+                " p_since => NULL, p_until => NULL)",
+            ),
             (
                 "tags + search",
-                f"SELECT api.user_feed({uid}, 20, 0, 'desc', '{{python}}', 'cache', NULL, NULL)",
+                f"SELECT api.user_feed({page}, p_tags => '{{python}}', p_search => 'cache',"
+                " p_since => NULL, p_until => NULL)",
             ),
         ]
         for label, call in calls:

@@ -130,7 +130,11 @@ def make_account(client: httpx.Client, mailbox: Mailbox, db: Database):
             f"{prefix}{n}_{id(client)}",
             f"{prefix}{n}.{id(client)}@example.com",
             "correct horse",
-            activated=(lambda user_id: db.fetch("SELECT api.set_user_role($1, $2)", user_id, role))
+            activated=(
+                lambda user_id: db.fetch(
+                    "SELECT api.set_user_role(p_user_id => $1, p_role => $2)", user_id, role
+                )
+            )
             if role
             else None,
         )

@@ -117,7 +117,7 @@ def test_deleted_user_is_locked_out_once_the_key_is_gone(
     me: Account = make_account()
     assert client.get(f"/v1/users/{me.id}", headers=me.headers).status_code == 200
     assert redis_client.exists(_key(me.id))
-    db.fetch("SELECT api.delete_user($1)", me.id)
+    db.fetch("SELECT api.delete_user(p_user_id => $1)", me.id)
     # A deletion outside the API does not touch the cache: the entry lives out its TTL.
     assert client.get("/v1/users/feed", headers=me.headers).status_code == 200
     redis_client.delete(_key(me.id))

@@ -141,7 +141,7 @@ def test_deleted_users_token_is_401(
     client: httpx.Client, make_account, db: Database, redis_client: redis.Redis
 ) -> None:
     me: Account = make_account()
-    db.fetch("SELECT api.delete_user($1)", me.id)
+    db.fetch("SELECT api.delete_user(p_user_id => $1)", me.id)
     redis_client.delete(f"user-{me.id}")
     _assert_401(_get_me(client, me, me.headers))
     _assert_401(client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=me.headers))

@@ -169,7 +169,7 @@ def test_tokens_of_a_deleted_user_are_401(
 ) -> None:
     me: Account = make_account()
     other: Account = make_account()
-    db.fetch("SELECT api.delete_user($1)", me.id)
+    db.fetch("SELECT api.delete_user(p_user_id => $1)", me.id)
     redis_client.delete(f"user-{me.id}")
     _assert_401(_me(client, me, me.access_token))
     _assert_401(client.get(f"/v1/users/{other.id}", headers=me.headers))

@@ -1,3 +1,3 @@
 -- Ceiling of GET /v1/posts/{id}: the function itself, a random post.
 \set id random(1, :posts)
-SELECT api.get_post(:id);
+SELECT api.get_post(p_post_id => :id);
