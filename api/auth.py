@@ -1,22 +1,17 @@
-"""The guards a route declares in one line: `@authorized()`, `@basic_auth`.
+"""Who is calling: the bearer token's active user, or the ops routes' Basic credentials.
+
+Routes declare which with `doc(..., auth=...)` (api/docs.py), which calls these.
 
 Who may do what to which resource is decided in SQL (db/schema/permissions.sql), not here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import Any
-
 import asyncpg
-from sanic import HTTPResponse
 
 from api.context import ApiRequest, CurrentUser
 from api.errors import ApiError
 from api.security import basic_auth_ok
-
-Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 async def current_user(request: ApiRequest, also: int | None = None) -> CurrentUser:
@@ -51,34 +46,11 @@ def _unauthenticated() -> ApiError:
     return ApiError(401, "missing or invalid access token", headers={"WWW-Authenticate": "Bearer"})
 
 
-def authorized(also: str | None = None) -> Callable[[Handler], Handler]:
-    """JWT required: the caller is an active user.
-
-    `also` names a path parameter holding a user id to read with the caller (see current_user).
-    """
-
-    def decorate(handler: Handler) -> Handler:
-        @wraps(handler)
-        async def guarded(request: ApiRequest, *args: Any, **kwargs: Any) -> HTTPResponse:
-            await current_user(request, kwargs[also] if also else None)
-            return await handler(request, *args, **kwargs)
-
-        return guarded
-
-    return decorate
-
-
-def basic_auth(handler: Handler) -> Handler:
-    """HTTP Basic credentials of the ops routes."""
-
-    @wraps(handler)
-    async def guarded(request: ApiRequest, *args: Any, **kwargs: Any) -> HTTPResponse:
-        settings = request.app.ctx.settings
-        header = request.headers.get("authorization")
-        if not basic_auth_ok(header, settings.basic_auth_username, settings.basic_auth_password):
-            raise ApiError(
-                401, "invalid credentials", headers={"WWW-Authenticate": 'Basic realm="ops"'}
-            )
-        return await handler(request, *args, **kwargs)
-
-    return guarded
+def require_basic(request: ApiRequest) -> None:
+    """HTTP Basic credentials of the ops routes, else `401`."""
+    settings = request.app.ctx.settings
+    header = request.headers.get("authorization")
+    if not basic_auth_ok(header, settings.basic_auth_username, settings.basic_auth_password):
+        raise ApiError(
+            401, "invalid credentials", headers={"WWW-Authenticate": 'Basic realm="ops"'}
+        )

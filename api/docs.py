@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
-from functools import cache
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from functools import cache, wraps
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
-from sanic import Sanic
+from sanic import HTTPResponse, Sanic
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.builders import OperationStore, SpecificationBuilder
 from sanic_ext.extensions.openapi.definitions import Response
 from sanic_ext.extensions.openapi.types import Schema
 from swagger_ui import api_doc
 
+from api.auth import current_user, require_basic
+from api.context import ApiRequest
 from api.schemas import Error
+from api.validation import json_body
+from api.validation import query as parse_query
 
-F = TypeVar("F", bound=Callable[..., Any])
+Handler = Callable[..., Awaitable[HTTPResponse]]
 
 UI_PREFIX = "/v1/swagger"
 SPEC_URI = "/openapi.json"
@@ -184,6 +188,8 @@ def _path_parameters(func: Callable[..., Any]) -> list[tuple[str, dict[str, Any]
     hints = typing.get_type_hints(func)
     result = []
     for name in list(inspect.signature(func).parameters)[1:]:  # after `request`
+        if name in ("body", "query"):  # what doc() validates and passes, not path parameters
+            continue
         if hints.get(name) is int:
             result.append(
                 (name, {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_PATH_ID})
@@ -203,28 +209,55 @@ def doc(
     tag: str,
     ok: tuple[int, type[BaseModel] | None],
     errors: tuple[int, ...] = (),
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
     many: bool = False,
-    auth: str | None = "bearer",
+    auth: Literal["bearer", "basic"] | None = "bearer",
+    also: str | None = None,
     enveloped: bool = True,
     ok_also: tuple[int, ...] = (),
     if_match: bool = False,
-) -> Callable[[F], F]:
-    """Document a handler: summary, parameters, request body, responses and security.
+) -> Callable[[Handler], Handler]:
+    """Declare a route once: it is documented as declared and enforced as documented.
 
-    `ok_also`: other statuses answered with the success shape (health's `503`). Every
-    operation also documents `429` and `500`; with a body, `400` and `413`; with a query,
-    `400`; with `auth`, `401`.
+    `auth` is checked first (`bearer`: an active user in `request.ctx.user`, `also` naming a
+    path parameter whose user is read in the same cache round trip; `basic`: the ops
+    credentials). A handler that takes a `body` or `query` argument names its model there,
+    once: the model is documented, and validated into that argument after `auth`.
+    `ok_also`: other statuses answered with the success shape
+    (health's `503`). Every operation also documents `429` and `500`; with a body, `400` and
+    `413`; with a query, `400`; with `auth`, `401`.
     """
 
-    def decorate(func: F) -> F:
+    def decorate(func: Handler) -> Handler:
+        hints = typing.get_type_hints(func)
+        body: type[BaseModel] | None = hints.get("body")
+        query: type[BaseModel] | None = hints.get("query")
+
+        @wraps(func)
+        async def endpoint(request: ApiRequest, *args: Any, **kwargs: Any) -> HTTPResponse:
+            if auth == "bearer":
+                await current_user(request, kwargs[also] if also else None)
+            elif auth == "basic":
+                require_basic(request)
+            if body is not None:
+                kwargs["body"] = json_body(request, body)
+            if query is not None:
+                kwargs["query"] = parse_query(request, query)
+            return await func(request, *args, **kwargs)
+
+        return _document(endpoint, func, body, query)
+
+    def _document(
+        func: Handler,
+        handler: Handler,
+        body: type[BaseModel] | None,
+        query: type[BaseModel] | None,
+    ) -> Handler:
         operation = OperationStore()[func]
         status, model = ok
         func = openapi.summary(summary)(func)
         func = openapi.tag(tag)(func)
         func = openapi.operation(func.__name__)(func)
-        for name, schema in _path_parameters(func):
+        for name, schema in _path_parameters(handler):
             text = f"{name.removesuffix('_id')} id" if name.endswith("_id") else name
             func = openapi.parameter(name, RawSchema(**schema), "path", description=text)(func)
         for name, schema, required, description in _query_parameters(query) if query else []:

@@ -10,14 +10,12 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from sanic import Blueprint, HTTPResponse, json
 
-from api.auth import authorized
 from api.context import ApiRequest
 from api.docs import doc
 from api.errors import ApiError
 from api.responses import data, no_content
 from api.schemas import LoginBody, RefreshBody, RegisterBody, TokenPair, User
 from api.security import new_invitation_token, token_hash
-from api.validation import json_body
 
 bp = Blueprint("auth", url_prefix="/v1")
 log = logging.getLogger("gosocial.auth")
@@ -30,12 +28,10 @@ _INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
     tag="auth",
     ok=(201, User),
     errors=(400, 409),
-    body=RegisterBody,
     auth=None,
 )
-async def register(request: ApiRequest) -> HTTPResponse:
+async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
     ctx = request.app.ctx
-    body = json_body(request, RegisterBody)
     token = new_invitation_token()
     ttl = timedelta(seconds=ctx.settings.invitation_ttl)
     raw = await ctx.users.register_user(
@@ -88,13 +84,11 @@ async def activate(request: ApiRequest, token: str) -> HTTPResponse:
     tag="auth",
     ok=(200, TokenPair),
     errors=(400, 401, 403),
-    body=LoginBody,
     auth=None,
     enveloped=True,
 )
-async def login(request: ApiRequest) -> HTTPResponse:
+async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     ctx = request.app.ctx
-    body = json_body(request, LoginBody)
     row = await ctx.users.get_login(body.email)
     if not await ctx.passwords.check(body.password, row["password_hash"] if row else None):
         raise ApiError(401, "invalid email or password")
@@ -117,12 +111,10 @@ async def login(request: ApiRequest) -> HTTPResponse:
     tag="auth",
     ok=(200, TokenPair),
     errors=(400, 401),
-    body=RefreshBody,
     auth=None,
 )
-async def refresh(request: ApiRequest) -> HTTPResponse:
+async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     ctx = request.app.ctx
-    body = json_body(request, RefreshBody)
     user_id = ctx.tokens.verify(body.refresh_token, "refresh")
     if user_id is None:
         raise ApiError(401, "invalid refresh token")
@@ -143,12 +135,9 @@ async def refresh(request: ApiRequest) -> HTTPResponse:
     tag="auth",
     ok=(204, None),
     errors=(400,),
-    body=RefreshBody,
 )
-@authorized()
-async def logout(request: ApiRequest) -> HTTPResponse:
+async def logout(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     ctx = request.app.ctx
-    body = json_body(request, RefreshBody)
     if not await ctx.refresh_tokens.revoke_refresh_family(
         token_hash=token_hash(body.refresh_token), user_id=request.ctx.user.id
     ):

@@ -6,23 +6,19 @@ import re
 
 from sanic import Blueprint, HTTPResponse
 
-from api.auth import authorized
 from api.context import ApiRequest
 from api.docs import doc
 from api.errors import ApiError
 from api.responses import data, no_content
 from api.schemas import Comment, CommentCreate, CommentsQuery, Post, PostCreate, PostUpdate
-from api.validation import json_body, query
 
 bp = Blueprint("posts", url_prefix="/v1/posts")
 _IF_MATCH = re.compile(r'\s*(?:W/)?"?([1-9][0-9]{0,9})"?\s*')
 
 
 @bp.post("")
-@doc("Create a post", tag="posts", ok=(201, Post), errors=(400,), body=PostCreate)
-@authorized()
-async def create_post(request: ApiRequest) -> HTTPResponse:
-    body = json_body(request, PostCreate)
+@doc("Create a post", tag="posts", ok=(201, Post), errors=(400,))
+async def create_post(request: ApiRequest, body: PostCreate) -> HTTPResponse:
     raw = await request.app.ctx.posts.create_post(
         user_id=request.ctx.user.id, title=body.title, content=body.content, tags=body.tags
     )
@@ -31,7 +27,6 @@ async def create_post(request: ApiRequest) -> HTTPResponse:
 
 @bp.get("/<post_id:id>")
 @doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
-@authorized()
 async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     return data(await request.app.ctx.posts.get_post(post_id))
 
@@ -42,12 +37,9 @@ async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     tag="posts",
     ok=(200, Post),
     errors=(400, 403, 404, 409),
-    body=PostUpdate,
     if_match=True,
 )
-@authorized()
-async def update_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    body = json_body(request, PostUpdate)
+async def update_post(request: ApiRequest, post_id: int, body: PostUpdate) -> HTTPResponse:
     version = _version(body.version, request.headers.get("if-match"))
     raw = await request.app.ctx.posts.update_post(
         post_id=post_id,
@@ -62,7 +54,6 @@ async def update_post(request: ApiRequest, post_id: int) -> HTTPResponse:
 
 @bp.delete("/<post_id:id>")
 @doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
-@authorized()
 async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     await request.app.ctx.posts.delete_post(post_id=post_id, actor_id=request.ctx.user.id)
     return no_content()
@@ -75,21 +66,18 @@ async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     ok=(200, Comment),
     many=True,
     errors=(400, 404),
-    query=CommentsQuery,
 )
-@authorized()
-async def list_comments(request: ApiRequest, post_id: int) -> HTTPResponse:
-    q = query(request, CommentsQuery)
+async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery) -> HTTPResponse:
     return data(
-        await request.app.ctx.posts.list_comments(post_id=post_id, limit=q.limit, offset=q.offset)
+        await request.app.ctx.posts.list_comments(
+            post_id=post_id, limit=query.limit, offset=query.offset
+        )
     )
 
 
 @bp.post("/<post_id:id>/comments")
-@doc("Comment on a post", tag="posts", ok=(201, Comment), errors=(400, 404), body=CommentCreate)
-@authorized()
-async def create_comment(request: ApiRequest, post_id: int) -> HTTPResponse:
-    body = json_body(request, CommentCreate)
+@doc("Comment on a post", tag="posts", ok=(201, Comment), errors=(400, 404))
+async def create_comment(request: ApiRequest, post_id: int, body: CommentCreate) -> HTTPResponse:
     raw = await request.app.ctx.posts.create_comment(
         post_id=post_id, user_id=request.ctx.user.id, content=body.content
     )

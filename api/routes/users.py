@@ -5,12 +5,10 @@ from __future__ import annotations
 import orjson
 from sanic import Blueprint, HTTPResponse
 
-from api.auth import authorized
 from api.context import ApiRequest
 from api.docs import doc
 from api.responses import data, no_content
 from api.schemas import FeedQuery, Post, RoleBody, User
-from api.validation import json_body, query
 
 bp = Blueprint("users", url_prefix="/v1/users")
 
@@ -22,20 +20,17 @@ bp = Blueprint("users", url_prefix="/v1/users")
     ok=(200, Post),
     many=True,
     errors=(400,),
-    query=FeedQuery,
 )
-@authorized()
-async def feed(request: ApiRequest) -> HTTPResponse:
-    q = query(request, FeedQuery)
+async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
     raw = await request.app.ctx.users.user_feed(
         user_id=request.ctx.user.id,
-        limit=q.limit,
-        offset=q.offset,
-        sort=q.sort,
-        tags=q.tag_list,
-        search=q.search or None,
-        since=q.since,
-        until=q.until,
+        limit=query.limit,
+        offset=query.offset,
+        sort=query.sort,
+        tags=query.tag_list,
+        search=query.search or None,
+        since=query.since,
+        until=query.until,
     )
     return data(raw)
 
@@ -46,8 +41,8 @@ async def feed(request: ApiRequest) -> HTTPResponse:
     tag="users",
     ok=(200, User),
     errors=(404,),
+    also="user_id",  # the caller and this user in one cache round trip
 )
-@authorized(also="user_id")  # the caller and this user in one cache round trip
 async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
     me = request.ctx.user
     if user_id == me.id:
@@ -63,7 +58,6 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
 
 @bp.put("/<user_id:id>/follow")
 @doc("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
-@authorized()
 async def follow(request: ApiRequest, user_id: int) -> HTTPResponse:
     await request.app.ctx.users.follow_user(follower_id=request.ctx.user.id, user_id=user_id)
     return no_content()
@@ -71,7 +65,6 @@ async def follow(request: ApiRequest, user_id: int) -> HTTPResponse:
 
 @bp.put("/<user_id:id>/unfollow")
 @doc("Stop following a user", tag="users", ok=(204, None), errors=(404,))
-@authorized()
 async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
     await request.app.ctx.users.unfollow_user(follower_id=request.ctx.user.id, user_id=user_id)
     return no_content()
@@ -83,12 +76,9 @@ async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
     tag="users",
     ok=(200, User),
     errors=(400, 403, 404),
-    body=RoleBody,
 )
-@authorized()
-async def set_role(request: ApiRequest, user_id: int) -> HTTPResponse:
+async def set_role(request: ApiRequest, user_id: int, body: RoleBody) -> HTTPResponse:
     ctx = request.app.ctx
-    body = json_body(request, RoleBody)
     raw = await ctx.users.set_user_role(
         user_id=user_id, role=body.role, actor_id=request.ctx.user.id
     )
