@@ -12,7 +12,15 @@ import redis
 import testing.postgresql
 
 from tests import leakcheck
-from tests.helpers import APP_PASSWORD, Account, Database, check_response, signup
+from tests.helpers import (
+    Account,
+    Database,
+    app_login,
+    base_env,
+    check_response,
+    signup,
+    smtp_env,
+)
 from tests.services import Mailbox, api, postgresql_factory, redis_process, smtp_server
 
 
@@ -43,11 +51,9 @@ def db(postgresql: testing.postgresql.Postgresql) -> Database:
 
 
 @pytest.fixture(scope="session")
-def app_database_url(postgresql: testing.postgresql.Postgresql, db: Database) -> str:
-    """A login role with only gosocial_app's rights: the service runs as it does in production."""
-    db.fetch(f"CREATE ROLE gosocial LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app")
-    dsn = postgresql.dsn()
-    return f"postgresql://gosocial:{APP_PASSWORD}@{dsn['host']}:{dsn['port']}/{dsn['database']}"
+def app_database_url(postgresql: testing.postgresql.Postgresql) -> str:
+    """The service's own login on the session cluster."""
+    return app_login(postgresql)
 
 
 @pytest.fixture(scope="session")
@@ -70,19 +76,11 @@ def mailbox(smtp: tuple[int, Mailbox]) -> Mailbox:
 
 @pytest.fixture(scope="session")
 def service_env(app_database_url: str, redis_url: str, smtp: tuple[int, Mailbox]) -> dict[str, str]:
-    """The environment of a test server: real PostgreSQL, Redis and SMTP; cheap bcrypt."""
+    """The session server's: real PostgreSQL, Redis and SMTP; a fast invitation sweeper."""
     return {
-        "DATABASE_URL": app_database_url,
-        "REDIS_URL": redis_url,
-        "MAILER": "smtp",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp[0]),
-        "SMTP_STARTTLS": "false",
-        "MAIL_BACKOFF": "0.01",
-        "BCRYPT_COST": "4",
-        "RATE_LIMIT_ENABLED": "false",
+        **base_env(app_database_url, redis_url),
+        **smtp_env(smtp[0]),
         "INVITATION_SWEEP_INTERVAL": "0.5",
-        "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
     }
 
 

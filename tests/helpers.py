@@ -17,6 +17,7 @@ import httpx
 import testing.postgresql
 
 from tests import leakcheck
+from tests.services import Mailbox
 
 APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
 BASIC = ("admin", "admin")  # the ops routes' credentials outside production
@@ -41,6 +42,43 @@ class Database:
     def fetchval(self, sql: str, *args: Any) -> Any:
         rows = self.fetch(sql, *args)
         return rows[0][0] if rows else None
+
+
+def psql(dsn: dict[str, object], sql: str, database: str = "postgres") -> str:
+    """Run `sql` with psql as the superuser of `dsn` (for what asyncpg cannot: CREATE DATABASE
+    outside a transaction, another database); its unaligned output."""
+    return subprocess.run(
+        [
+            "psql",
+            "-X",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(dsn["host"]),
+            "-p",
+            str(dsn["port"]),
+            "-U",
+            str(dsn["user"]),
+            "-d",
+            database,
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def app_login(pg: testing.postgresql.Postgresql, role: str = "gosocial") -> str:
+    """Create `role`, a login with only gosocial_app's rights (the service runs as one in
+    production), and answer its URL."""
+    Database(pg.url()).fetch(
+        f"CREATE ROLE {role} LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app"
+    )
+    dsn = pg.dsn()
+    return f"postgresql://{role}:{APP_PASSWORD}@{dsn['host']}:{dsn['port']}/{dsn['database']}"
 
 
 def assert_error_shape(body: object) -> None:
@@ -92,7 +130,7 @@ class Account:
 
 def signup(
     client: httpx.Client,
-    mailbox: Any,  # tests.services.Mailbox
+    mailbox: Mailbox,
     username: str,
     email: str,
     password: str,
@@ -117,7 +155,7 @@ def signup(
     )
 
 
-def make_user(client: httpx.Client, mailbox: Any, name: str) -> Account:
+def make_user(client: httpx.Client, mailbox: Mailbox, name: str) -> Account:
     return signup(client, mailbox, name, f"{name}@example.com", f"pw-{name}-secret")
 
 
@@ -170,15 +208,15 @@ class Cluster:
     """A private copy of the deployed cluster; `stop()`/`start()` keep its data and port."""
 
     pg: testing.postgresql.Postgresql
+    app_url: str  # the service's login (see app_login)
 
     @property
     def url(self) -> str:  # superuser
         return self.pg.url()
 
     @property
-    def app_url(self) -> str:
-        dsn = self.pg.dsn()
-        return f"postgresql://gosocial:{APP_PASSWORD}@{dsn['host']}:{dsn['port']}/{dsn['database']}"
+    def db(self) -> Database:
+        return Database(self.url)
 
     def stop(self) -> None:
         self.pg.terminate()  # fast shutdown (SIGINT); the data directory stays
@@ -191,36 +229,25 @@ class Cluster:
 def own_cluster(factory: testing.postgresql.PostgresqlFactory) -> Iterator[Cluster]:
     pg = factory()
     try:
-        role = f"CREATE ROLE gosocial LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app"
-        subprocess.run(
-            ["psql", pg.url(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", role],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        yield Cluster(pg)
+        yield Cluster(pg, app_login(pg))
     finally:
         pg.stop()
 
 
 def base_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """A test server's environment: console mail, cheap bcrypt, short timeouts."""
+    """What every test server runs with: console mail, cheap bcrypt, no rate limit."""
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "MAILER": "console",
         "BCRYPT_COST": "4",
         "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
-        "DB_POOL_MIN": "1",
-        "DB_POOL_MAX": "4",
-        "DB_QUERY_TIMEOUT": "2",
-        "REQUEST_TIMEOUT": "10",
         "RATE_LIMIT_ENABLED": "false",
-        "INVITATION_SWEEP_INTERVAL": "300",
     }
 
 
 def smtp_env(smtp_port: int) -> dict[str, str]:
+    """Mail through a test SMTP server (tests.services.Mailbox); retries without long pauses."""
     return {
         "MAILER": "smtp",
         "SMTP_HOST": "127.0.0.1",

@@ -86,17 +86,6 @@ def health(server: Api) -> httpx.Response:
     return httpx.get(f"{server.url}/v1/health", auth=BASIC, timeout=5)
 
 
-def sql(url: str, statement: str) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(url, timeout=5)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
 @contextmanager
 def posts_locked(cluster: Cluster) -> Iterator[None]:
     """Hold ACCESS EXCLUSIVE on social.posts in a superuser transaction: post reads block."""
@@ -261,7 +250,7 @@ def test_slow_query_is_cancelled_and_the_pool_stays_healthy(
 def test_panic_is_a_500_with_the_request_id_and_the_traceback_only_in_the_log(
     server: Api, cluster: Cluster, users: tuple[Account, Account], post_id: int
 ) -> None:
-    sql(cluster.url, "REVOKE EXECUTE ON FUNCTION api.get_post(bigint) FROM gosocial_app")
+    cluster.db.fetch("REVOKE EXECUTE ON FUNCTION api.get_post(bigint) FROM gosocial_app")
     try:
         r = httpx.get(
             f"{server.url}/v1/posts/{post_id}",
@@ -269,7 +258,7 @@ def test_panic_is_a_500_with_the_request_id_and_the_traceback_only_in_the_log(
             timeout=10,
         )
     finally:
-        sql(cluster.url, "GRANT EXECUTE ON FUNCTION api.get_post(bigint) TO gosocial_app")
+        cluster.db.fetch("GRANT EXECUTE ON FUNCTION api.get_post(bigint) TO gosocial_app")
     assert r.status_code == 500
     assert r.json() == {"error": "internal error (request id panic-0001)"}
     assert r.headers["X-Request-ID"] == "panic-0001"

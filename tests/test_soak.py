@@ -26,9 +26,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import testing.postgresql
 
 from tests import leakcheck
-from tests.helpers import APP_PASSWORD, Account, Database
+from tests.helpers import Account, Database, app_login
 from tests.services import api
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "10"))
@@ -50,15 +51,12 @@ class Soak:
 
 @pytest.fixture(scope="module")
 def soak_server(
-    service_env: dict[str, str], app_database_url: str, db: Database, tmp_path_factory
+    service_env: dict[str, str], postgresql: testing.postgresql.Postgresql, tmp_path_factory
 ) -> Iterator[Soak]:
-    exists = db.fetchval("SELECT count(*) FROM pg_roles WHERE rolname = $1", SOAK_ROLE)
-    if not exists:
-        db.fetch(f"CREATE ROLE {SOAK_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app")
     marker = uuid.uuid4().hex
     env = {
         **service_env,
-        "DATABASE_URL": app_database_url.replace("//gosocial:", f"//{SOAK_ROLE}:", 1),
+        "DATABASE_URL": app_login(postgresql, SOAK_ROLE),
         "WORKERS": str(WORKERS),
         "DB_POOL_MAX": str(DB_POOL_MAX),
         "RATE_LIMIT_ENABLED": "false",

@@ -9,32 +9,8 @@ from pathlib import Path
 
 import testing.postgresql
 
+from tests.helpers import psql
 from tests.services import ROOT, sqitch, sqitch_target
-
-
-def psql(dsn: dict[str, object], sql: str, database: str = "postgres") -> str:
-    return subprocess.run(
-        [
-            "psql",
-            "-X",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            str(dsn["host"]),
-            "-p",
-            str(dsn["port"]),
-            "-U",
-            str(dsn["user"]),
-            "-d",
-            database,
-            "-c",
-            sql,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
 
 
 def test_deploy_verify_revert_redeploy(postgresql: testing.postgresql.Postgresql) -> None:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import testing.postgresql
 
+from tests.helpers import psql
 from tests.services import ROOT, api, sqitch, sqitch_target
-from tests.test_sqitch import psql
 
 DATABASE = "upgrade"
 SEED = ["-v", "users=300", "-v", "posts=2000", "-v", "follows=10"]
