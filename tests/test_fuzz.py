@@ -158,8 +158,6 @@ def test_text_postgresql_or_utf8_cannot_hold_is_400(
     [
         {"until": "0.5"},
         {"since": "1700000000"},
-        {"since": "2026-11-24"},
-        {"since": "2026-11-24T10:00:00"},  # no offset
         {"until": ""},
         {"limit": ""},
         {"sort": ""},

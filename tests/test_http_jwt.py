@@ -44,12 +44,10 @@ def test_self_signed_valid_token_is_accepted(client: httpx.Client, make_account,
 @pytest.mark.parametrize(
     "header",
     [
-        None,
         "",
         "Bearer",
         "Bearer  .",
         "bearer  " + "x" * 300,
-        "Bearer garbage",
         "Bearer a.b.c",
         "Basic YWRtaW46YWRtaW4=",
         "Token xyz",
@@ -111,6 +109,9 @@ def test_not_yet_valid_token_is_401(client: httpx.Client, make_account, sign) ->
         {"sub": "0"},
         {"sub": "-5"},
         {"sub": "4611686018427387904"},  # well formed, no such user
+        {"typ": "ACCESS"},
+        {"aud": ["someone-else"]},
+        {"iss": "gosocial "},
     ],
 )
 def test_wrong_claims_are_401(client: httpx.Client, make_account, sign, override) -> None:
@@ -146,17 +147,6 @@ def test_deleted_users_token_is_401(
     _assert_401(_get_me(client, me, me.headers))
     _assert_401(client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=me.headers))
     # And its refresh token is gone with it.
-    r = client.post("/v1/auth/refresh", json={"refresh_token": me.refresh_token})
-    assert_error(r, 401)
-
-
-def test_deactivated_users_token_is_401(
-    client: httpx.Client, make_account, db: Database, redis_client: redis.Redis
-) -> None:
-    me: Account = make_account()
-    db.fetch("UPDATE social.users SET is_active = false WHERE id = $1", me.id)
-    redis_client.delete(f"user-{me.id}")
-    _assert_401(_get_me(client, me, me.headers))
     r = client.post("/v1/auth/refresh", json={"refresh_token": me.refresh_token})
     assert_error(r, 401)
 

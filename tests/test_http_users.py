@@ -52,11 +52,6 @@ def test_get_unknown_or_invalid_id_is_404(client: httpx.Client, make_account, us
     assert_error(client.get(f"/v1/users/{user_id}", headers=me.headers), 404)
 
 
-def test_get_user_requires_a_jwt(client: httpx.Client, make_account) -> None:
-    me: Account = make_account()
-    assert_error(client.get(f"/v1/users/{me.id}"), 401)
-
-
 # --- follow / unfollow ------------------------------------------------------------------------
 
 
@@ -97,12 +92,6 @@ def test_follow_unknown_user_is_404(
 ) -> None:
     me: Account = make_account()
     assert_error(client.put(f"/v1/users/{user_id}/{action}", headers=me.headers), 404)
-
-
-def test_follow_requires_a_jwt(client: httpx.Client, make_account) -> None:
-    other: Account = make_account()
-    assert_error(client.put(f"/v1/users/{other.id}/follow"), 401)
-    assert_error(client.put(f"/v1/users/{other.id}/unfollow"), 401)
 
 
 # --- feed -------------------------------------------------------------------------------------
@@ -259,10 +248,6 @@ def test_feed_accepts_the_bounds(client: httpx.Client, make_account) -> None:
         assert _feed(client, me, **params) == []
 
 
-def test_feed_requires_a_jwt(client: httpx.Client) -> None:
-    assert_error(client.get("/v1/users/feed"), 401)
-
-
 # --- role -------------------------------------------------------------------------------------
 
 
@@ -327,11 +312,11 @@ def test_set_role_by_non_admin_is_403(client: httpx.Client, make_account, role) 
     # Not even for itself.
     r = client.put(f"/v1/users/{actor.id}/role", json={"role": "admin"}, headers=actor.headers)
     assert_error(r, 403)
+    me = client.get(f"/v1/users/{actor.id}", headers=actor.headers).json()["data"]
+    assert me["role"]["name"] == (role or "user")
 
 
-@pytest.mark.parametrize(
-    "body", [{"role": "superuser"}, {"role": "Admin"}, {"role": 3}, {}, {"role": "user", "x": 1}]
-)
+@pytest.mark.parametrize("body", [{"role": "superuser"}, {"role": "Admin"}, {"role": 3}, {}])
 def test_set_role_rejects_unknown_roles(client: httpx.Client, make_account, body: dict) -> None:
     admin: Account = make_account(role="admin")
     target: Account = make_account()
@@ -344,11 +329,6 @@ def test_set_role_of_unknown_user_is_404(client: httpx.Client, make_account, use
     admin: Account = make_account(role="admin")
     r = client.put(f"/v1/users/{user_id}/role", json={"role": "user"}, headers=admin.headers)
     assert_error(r, 404)
-
-
-def test_set_role_requires_a_jwt(client: httpx.Client, make_account) -> None:
-    target: Account = make_account()
-    assert_error(client.put(f"/v1/users/{target.id}/role", json={"role": "admin"}), 401)
 
 
 def test_feed_filtered_pages_in_ascending_order(client: httpx.Client, feed_world) -> None:
