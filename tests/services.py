@@ -101,10 +101,10 @@ class Mailbox:
 
 
 @contextlib.contextmanager
-def smtp_server(handler: object) -> Iterator[int]:
-    """An aiosmtpd server on a free port with `handler`; yield the port."""
+def smtp_server(handler: object, **options: object) -> Iterator[int]:
+    """An aiosmtpd server on a free port with `handler` (and aiosmtpd `options`); yield the port."""
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield port

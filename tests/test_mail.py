@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
@@ -113,20 +112,13 @@ def smtp() -> Iterator[tuple[RecordingHandler, int]]:
 @pytest.fixture
 def smtp_auth() -> Iterator[tuple[RecordingHandler, int]]:
     handler = RecordingHandler()
-    port = free_port()
-    controller = Controller(
+    with smtp_server(
         handler,
-        hostname="127.0.0.1",
-        port=port,
         authenticator=authenticate,
         auth_required=True,
         auth_require_tls=False,  # no certificate here; production uses STARTTLS or TLS
-    )
-    controller.start()
-    try:
+    ) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 def smtp_mailer(port: int, **overrides: Any) -> RetryingMailer:
