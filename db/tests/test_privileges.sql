@@ -44,7 +44,8 @@ SELECT is(
              AND has_function_privilege('public', p.oid, 'EXECUTE') ORDER BY 1),
     ARRAY[]::text[], 'PUBLIC may EXECUTE no api function (REVOKE ALL ... FROM PUBLIC)');
 SELECT function_privs_are('api', 'user_feed',
-    ARRAY['bigint', 'integer', 'integer', 'text', 'text[]', 'text', 'timestamp with time zone', 'timestamp with time zone'],
+    ARRAY['bigint', 'integer', 'integer', 'text', 'text[]', 'text', 'timestamp with time zone', 'timestamp with time zone',
+          'timestamp with time zone', 'bigint'],
     'gosocial_app', ARRAY['EXECUTE'], 'gosocial_app may EXECUTE api.user_feed');
 SELECT function_privs_are('api', 'get_login', ARRAY['text'], 'public', ARRAY[]::text[],
     'PUBLIC may not EXECUTE api.get_login');

@@ -14,7 +14,8 @@ SELECT ok(NOT rolcanlogin AND NOT rolsuper, 'gosocial_app is NOLOGIN and not a s
 
 -- tables
 SELECT tables_are('social',
-    ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers'],
+    ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
+          'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');
@@ -105,8 +106,9 @@ SELECT function_returns('api', 'delete_post', ARRAY['bigint', 'bigint'], 'void',
 SELECT function_returns('api', 'create_comment', ARRAY['bigint', 'bigint', 'text'], 'json', 'create_comment(bigint,bigint,text) returns json');
 SELECT function_returns('api', 'list_comments', ARRAY['bigint', 'integer', 'integer'], 'json', 'list_comments(bigint,int,int) returns json');
 SELECT function_returns('api', 'user_feed',
-    ARRAY['bigint', 'integer', 'integer', 'text', 'text[]', 'text', 'timestamp with time zone', 'timestamp with time zone'],
-    'json', 'user_feed(bigint,int,int,text,text[],text,timestamptz,timestamptz) returns json');
+    ARRAY['bigint', 'integer', 'integer', 'text', 'text[]', 'text', 'timestamp with time zone', 'timestamp with time zone',
+          'timestamp with time zone', 'bigint'],
+    'json', 'user_feed(bigint,int,int,text,text[],text,timestamptz,timestamptz,timestamptz,bigint) returns json');
 SELECT function_returns('api', 'issue_refresh_token', ARRAY['bigint', 'bytea', 'uuid', 'interval'], 'void', 'issue_refresh_token(bigint,bytea,uuid,interval) returns void');
 SELECT function_returns('api', 'rotate_refresh_token', ARRAY['bytea', 'bytea', 'interval'], 'bigint', 'rotate_refresh_token(bytea,bytea,interval) returns bigint');
 SELECT function_returns('api', 'revoke_refresh_family', ARRAY['bytea', 'bigint'], 'boolean', 'revoke_refresh_family(bytea,bigint) returns boolean');
