@@ -3,8 +3,9 @@
 Thousands of random posts (through api.create_post, and inserted directly with past, tied and
 out-of-order times as the seed and DBAs do), deletes, moves in time, follows and unfollows,
 with a small timeline (so trims and horizons happen) and a small fan-out limit (so authors on
-both sides of it exist). After every batch, every page a reader can ask for (both sorts; no filter, since,
-until, both, tags, search; by offset and by cursor) must equal social.feed_read_time's page.
+both sides of it exist). After every batch, every page a reader can ask for (both sorts; no
+filter, since, until, both, tags, search; by offset and by cursor) must equal
+social.feed_read_time's page.
 """
 
 from __future__ import annotations
