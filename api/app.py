@@ -16,6 +16,7 @@ from api.db import Posts, RefreshTokens, Users, create_pool
 from api.docs import OAS_TAGS, SPEC_URI, UI_PREFIX, mount_swagger_ui
 from api.errors import render
 from api.mail import build_mailer
+from api.pages import Cursors
 from api.ratelimit import RateLimiter
 from api.routes import auth, ops, posts, users
 from api.security import Passwords, Tokens
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> App:
     ctx = Context(
         settings=settings,
         tokens=Tokens(settings),
+        cursors=Cursors(settings.jwt_secret),
         passwords=Passwords(settings.bcrypt_cost),
         mailer=build_mailer(settings),
     )
@@ -69,7 +71,7 @@ def _configure(app: App, settings: Settings) -> None:
         CORS_METHODS="GET,POST,PUT,PATCH,DELETE,OPTIONS",
         CORS_ALLOW_HEADERS="Authorization,Content-Type,If-Match,X-Request-ID",
         CORS_EXPOSE_HEADERS="X-Request-ID,X-RateLimit-Limit,X-RateLimit-Remaining,"
-        "X-RateLimit-Reset,Retry-After,ETag",
+        "X-RateLimit-Reset,Retry-After,ETag,Link",
         # sanic-ext builds and serves the document at /v1/swagger/openapi.json; its own UIs
         # load their assets from CDNs (and Swagger's OAuth2 page at run time), so both are off
         # and the UI comes from the swagger-ui-py package (mount_swagger_ui below).

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import orjson
 from redis.asyncio import Redis
@@ -20,6 +21,9 @@ from api.ratelimit import RateLimiter
 from api.security import Passwords, Tokens
 from api.settings import Settings
 
+if TYPE_CHECKING:
+    from api.pages import Cursors
+
 
 @dataclass
 class Context:
@@ -32,6 +36,7 @@ class Context:
     tokens: Tokens
     passwords: Passwords
     mailer: Mailer
+    cursors: Cursors
     started: float = field(default_factory=time.monotonic)
     requests: Counter[str] = field(default_factory=Counter)
     redis: Redis | None = None

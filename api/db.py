@@ -163,9 +163,21 @@ class Users:
         search: str | None,
         since: datetime | None,
         until: datetime | None,
+        after: tuple[datetime, int] | None = None,
     ) -> str:
+        after_created_at, after_id = after or (None, None)
         return await self._pool.fetchval(
-            _USER_FEED, user_id, limit, offset, sort, tags, search, since, until
+            _USER_FEED,
+            user_id,
+            limit,
+            offset,
+            sort,
+            tags,
+            search,
+            since,
+            until,
+            after_created_at,
+            after_id,
         )
 
     async def purge_expired_invitations(self) -> int:
@@ -202,8 +214,13 @@ class Posts:
     async def create_comment(self, *, post_id: int, user_id: int, content: str) -> str:
         return await self._pool.fetchval(_CREATE_COMMENT, post_id, user_id, content)
 
-    async def list_comments(self, *, post_id: int, limit: int, offset: int) -> str:
-        return await self._pool.fetchval(_LIST_COMMENTS, post_id, limit, offset)
+    async def list_comments(
+        self, *, post_id: int, limit: int, offset: int, after: tuple[datetime, int] | None = None
+    ) -> str:
+        after_created_at, after_id = after or (None, None)
+        return await self._pool.fetchval(
+            _LIST_COMMENTS, post_id, limit, offset, after_created_at, after_id
+        )
 
 
 class RefreshTokens:
@@ -250,6 +267,8 @@ _USER_FEED = _call(
     "p_search",
     "p_since",
     "p_until",
+    "p_after_created_at",
+    "p_after_id",
 )
 _PURGE_EXPIRED_INVITATIONS = _call("purge_expired_invitations")
 _CREATE_POST = _call("create_post", "p_user_id", "p_title", "p_content", "p_tags")
@@ -259,7 +278,9 @@ _UPDATE_POST = _call(
 )
 _DELETE_POST = _call("delete_post", "p_post_id", "p_actor_id")
 _CREATE_COMMENT = _call("create_comment", "p_post_id", "p_user_id", "p_content")
-_LIST_COMMENTS = _call("list_comments", "p_post_id", "p_limit", "p_offset")
+_LIST_COMMENTS = _call(
+    "list_comments", "p_post_id", "p_limit", "p_offset", "p_after_created_at", "p_after_id"
+)
 _ISSUE_REFRESH_TOKEN = _call(
     "issue_refresh_token", "p_user_id", "p_token_hash", "p_family_id", "p_ttl"
 )

@@ -72,6 +72,12 @@ Tags = Annotated[
     AfterValidator(_distinct),
 ]
 Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+# Opaque to clients: the `Link: rel="next"` of a full page carries the next one's.
+Cursor = Annotated[
+    str,
+    StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"),
+    Field(description='from the previous page\'s `Link: rel="next"`; not with an offset'),
+]
 
 
 class Body(BaseModel):
@@ -132,6 +138,7 @@ class FeedQuery(Query):
     search: Annotated[str, StringConstraints(max_length=100)] | None = None
     since: Rfc3339 | None = None
     until: Rfc3339 | None = None
+    cursor: Cursor | None = None
 
     @property
     def tag_list(self) -> list[str] | None:
@@ -145,6 +152,7 @@ def _split_tags(value: str | None) -> list[str]:
 class CommentsQuery(Query):
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_INT4)
+    cursor: Cursor | None = None
 
 
 # Response shapes, for the OpenAPI document (the database builds the JSON itself).

@@ -12,9 +12,10 @@ FUZZ_SEED (set FUZZ_SEED/FUZZ_EXAMPLES/FUZZ_CHECKS=all to explore further).
 Both directions: invalid (negative) data must be rejected, and valid (positive) data must not
 be refused with 400 (positive_data_accepted in tests/fuzz_hooks.py), except for what the
 document cannot say, listed there with a reason each: 72 *bytes* of password, at most 10 tags
-once case is ignored, email-validator's rules, PATCH needing `version` or If-Match, and lone
-surrogates. Everything else OpenAPI 3.0 can say is in the document (lengths, patterns such as
-the feed's 5 comma-separated tags and the absence of NUL, ranges, enums).
+once case is ignored, email-validator's rules, PATCH needing `version` or If-Match, cursors
+the service did not issue, and lone surrogates. Everything else OpenAPI 3.0 can say is in the
+document (lengths, patterns such as the feed's 5 comma-separated tags and the absence of NUL,
+ranges, enums).
 """
 
 from __future__ import annotations

@@ -169,13 +169,13 @@ def test_query_parameters(spec: dict[str, Any]) -> None:
         return {p["name"]: p["schema"] for p in params if p["in"] == "query"}
 
     feed = query("/v1/users/feed")
-    assert set(feed) == {"limit", "offset", "sort", "tags", "search", "since", "until"}
+    assert set(feed) == {"limit", "offset", "sort", "tags", "search", "since", "until", "cursor"}
     assert feed["limit"] == {"type": "integer", "minimum": 1, "maximum": 20, "default": 20}
     assert feed["sort"]["enum"] == ["asc", "desc"] and feed["sort"]["default"] == "desc"
     assert feed["since"] == {"type": "string", "format": "date-time"}
     assert feed["search"]["maxLength"] == 100
     comments = query("/v1/posts/{post_id}/comments")
-    assert set(comments) == {"limit", "offset"}
+    assert set(comments) == {"limit", "offset", "cursor"}
     assert comments["offset"]["minimum"] == 0
 
 

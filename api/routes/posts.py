@@ -68,11 +68,12 @@ async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     errors=(400, 404),
 )
 async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery) -> HTTPResponse:
-    return data(
-        await request.app.ctx.posts.list_comments(
-            post_id=post_id, limit=query.limit, offset=query.offset
-        )
+    cursors, scope = request.app.ctx.cursors, f"comments:{post_id}"
+    after = cursors.read(query.cursor, scope, "asc") if query.cursor else None
+    raw = await request.app.ctx.posts.list_comments(
+        post_id=post_id, limit=query.limit, offset=query.offset, after=after
     )
+    return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, "asc"))
 
 
 @bp.post("/<post_id:id>/comments")

@@ -22,6 +22,8 @@ bp = Blueprint("users", url_prefix="/v1/users")
     errors=(400,),
 )
 async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
+    cursors, scope = request.app.ctx.cursors, f"feed:{request.ctx.user.id}"
+    after = cursors.read(query.cursor, scope, query.sort) if query.cursor else None
     raw = await request.app.ctx.users.user_feed(
         user_id=request.ctx.user.id,
         limit=query.limit,
@@ -31,8 +33,9 @@ async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
         search=query.search or None,
         since=query.since,
         until=query.until,
+        after=after,
     )
-    return data(raw)
+    return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, query.sort))
 
 
 @bp.get("/<user_id:id>")

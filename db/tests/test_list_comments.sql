@@ -1,7 +1,7 @@
 -- api.list_comments: oldest first by (created_at, id); limit 1..100, offset >= 0; SN404.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(20);
+SELECT plan(24);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -48,6 +48,19 @@ SELECT throws_ok($$SELECT api.list_comments(pg_temp.pid('lc post'), 101, 0)$$, '
 SELECT throws_ok($$SELECT api.list_comments(pg_temp.pid('lc post'), -1, 0)$$, 'SN400', NULL, 'negative limit -> SN400');
 SELECT throws_ok($$SELECT api.list_comments(pg_temp.pid('lc post'), 10, -1)$$, 'SN400', NULL, 'offset -1 -> SN400');
 SELECT throws_ok($$SELECT api.list_comments(pg_temp.pid('lc post'), NULL, 0)$$, 'SN400', NULL, 'NULL limit -> SN400');
+
+-- cursor: the page after a (created_at, id) position, ties included
+CREATE TEMP TABLE lc_c2a AS SELECT created_at, id FROM social.comments WHERE content = 'c2a';
+SELECT is(pg_temp.contents(api.list_comments(pg_temp.pid('lc post'), 10, 0,
+                                             (SELECT created_at FROM lc_c2a), (SELECT id FROM lc_c2a))),
+          ARRAY['c2b', 'c3'], 'a cursor starts after its comment, its tie included');
+SELECT is(pg_temp.contents(api.list_comments(pg_temp.pid('lc post'), 1, 0,
+                                             (SELECT created_at FROM lc_c2a), (SELECT id FROM lc_c2a))),
+          ARRAY['c2b'], 'with the limit');
+SELECT throws_ok($$SELECT api.list_comments(pg_temp.pid('lc post'), 10, 0, now(), NULL)$$, 'SN400',
+                 'a cursor needs both its time and its id', 'half a cursor -> SN400');
+SELECT throws_ok($$SELECT api.list_comments(pg_temp.pid('lc post'), 10, 2, now(), 1)$$, 'SN400',
+                 'a cursor cannot be combined with an offset', 'cursor and offset -> SN400');
 
 -- missing post
 SELECT throws_ok($$SELECT api.list_comments(-1, 10, 0)$$, 'SN404', NULL, 'missing post -> SN404');

@@ -104,7 +104,7 @@ SELECT function_returns('api', 'get_post', ARRAY['bigint'], 'json', 'get_post(bi
 SELECT function_returns('api', 'update_post', ARRAY['bigint', 'bigint', 'integer', 'text', 'text', 'text[]'], 'json', 'update_post(bigint,bigint,int,text,text,text[]) returns json');
 SELECT function_returns('api', 'delete_post', ARRAY['bigint', 'bigint'], 'void', 'delete_post(bigint,bigint) returns void');
 SELECT function_returns('api', 'create_comment', ARRAY['bigint', 'bigint', 'text'], 'json', 'create_comment(bigint,bigint,text) returns json');
-SELECT function_returns('api', 'list_comments', ARRAY['bigint', 'integer', 'integer'], 'json', 'list_comments(bigint,int,int) returns json');
+SELECT function_returns('api', 'list_comments', ARRAY['bigint', 'integer', 'integer', 'timestamp with time zone', 'bigint'], 'json', 'list_comments(bigint,int,int,timestamptz,bigint) returns json');
 SELECT function_returns('api', 'user_feed',
     ARRAY['bigint', 'integer', 'integer', 'text', 'text[]', 'text', 'timestamp with time zone', 'timestamp with time zone',
           'timestamp with time zone', 'bigint'],

@@ -1,0 +1,77 @@
+"""Cursor pages: the opaque `cursor` of the feed and of comments, and the `Link` to the next page.
+
+A cursor names the position after a page's last item, (created_at, id), in one list (a user's
+feed, a post's comments) read in one order. It is signed with the service's secret, so an
+altered cursor, or one issued for another list or order, is a 400 rather than a wrong page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import orjson
+
+from api.context import ApiRequest
+from api.errors import ApiError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAC_BYTES = 12
+
+
+class Cursors:
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"gosocial cursor\0" + secret.encode()).digest()
+
+    def issue(self, scope: str, sort: str, created_at: str, item_id: int) -> str:
+        micros = (datetime.fromisoformat(created_at) - _EPOCH) // timedelta(microseconds=1)
+        payload = f"{sort}.{micros}.{item_id}".encode()
+        return _b64(payload) + "." + _b64(self._mac(scope, payload))
+
+    def read(self, cursor: str, scope: str, sort: str) -> tuple[datetime, int]:
+        """The position a cursor names; `400` unless it was issued for this list and order."""
+        try:
+            encoded, mac = cursor.split(".")
+            payload = _unb64(encoded)
+            if not hmac.compare_digest(_unb64(mac), self._mac(scope, payload)):
+                raise ValueError("not signed for this list")
+            issued_sort, micros, item_id = payload.decode().split(".")
+            position = _EPOCH + timedelta(microseconds=int(micros)), int(item_id)
+        except (ValueError, binascii.Error, OverflowError):
+            raise _invalid("this cursor was not issued for this list") from None
+        if issued_sort != sort:
+            raise _invalid(f"this cursor was issued for sort={issued_sort}")
+        return position
+
+    def next_link(
+        self, request: ApiRequest, raw: str, limit: int, scope: str, sort: str
+    ) -> dict[str, str]:
+        """`Link: <same query, cursor=after the last item>; rel="next"` for a full page; no
+        header for a shorter one (there is no next page)."""
+        items = orjson.loads(raw)
+        if len(items) < limit:
+            return {}
+        last = items[-1]
+        cursor = self.issue(scope, sort, last["created_at"], last["id"])
+        params = request.get_query_args(keep_blank_values=True)
+        kept = [(k, v) for k, v in params if k not in ("cursor", "offset")]
+        return {"Link": f'<{request.path}?{urlencode([*kept, ("cursor", cursor)])}>; rel="next"'}
+
+    def _mac(self, scope: str, payload: bytes) -> bytes:
+        return hmac.new(self._key, scope.encode() + b"\0" + payload, "sha256").digest()[:_MAC_BYTES]
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(400, message, [{"field": "cursor", "message": message}])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
