@@ -24,7 +24,10 @@ SQLSTATE_STATUS = {
     "23514": 400,  # check violation: a bound the models let through
     "23503": 404,  # foreign key: the row referred to is gone (409 when still referenced, below)
     "57014": 503,  # query cancelled: statement timeout
+    "40P01": 503,  # deadlock detected: this transaction was the one rolled back
+    "40001": 503,  # serialization failure
 }
+_RETRY = {"40P01", "40001"}
 # Connection exceptions, insufficient resources, operator intervention (admin shutdown, crash,
 # cannot connect now): the database is unavailable rather than the request wrong.
 _UNAVAILABLE_CLASSES = ("08", "53", "57P")
@@ -65,6 +68,9 @@ def from_database(exc: asyncpg.PostgresError) -> ApiError | None:
         return ApiError(503, "the database is unavailable, try again later")
     if status is None:
         return None
+    if exc.sqlstate in _RETRY:
+        # Nothing was written; the same request can simply be sent again.
+        return ApiError(503, "a concurrent request got in the way, try again")
     if status == 503:
         return ApiError(503, "the database did not answer in time")
     if exc.sqlstate == "23503" and "still referenced" in (exc.detail or ""):
