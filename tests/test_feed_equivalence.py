@@ -71,7 +71,12 @@ class World:
             if rng.random() < 0.6:
                 post = orjson.loads(
                     await conn.fetchval(
-                        "SELECT api.create_post($1, $2, $3, $4)", author, "t", "c", tags
+                        "SELECT api.create_post(p_user_id => $1, p_title => $2, p_content => $3, "
+                        "p_tags => $4)",
+                        author,
+                        "t",
+                        "c",
+                        tags,
                     )
                 )
                 post_id = post["id"]
@@ -89,7 +94,11 @@ class World:
             self.posts[post_id] = author
         elif roll < 0.55 and self.posts:
             post_id = rng.choice(list(self.posts))
-            await conn.execute("SELECT api.delete_post($1, $2)", post_id, self.posts.pop(post_id))
+            await conn.execute(
+                "SELECT api.delete_post(p_post_id => $1, p_actor_id => $2)",
+                post_id,
+                self.posts.pop(post_id),
+            )
         elif roll < 0.58 and self.posts:  # a DBA moves a post in time
             await conn.execute(
                 "UPDATE social.posts SET created_at = $2 WHERE id = $1",
@@ -100,11 +109,17 @@ class World:
             follower = rng.choice(self.users)
             followed = rng.choices(self.users, self.weights)[0]
             if follower != followed and (follower, followed) not in self.follows:
-                await conn.execute("SELECT api.follow_user($1, $2)", follower, followed)
+                await conn.execute(
+                    "SELECT api.follow_user(p_follower_id => $1, p_user_id => $2)",
+                    follower,
+                    followed,
+                )
                 self.follows.add((follower, followed))
         elif self.follows:
             follower, followed = rng.choice(sorted(self.follows))
-            await conn.execute("SELECT api.unfollow_user($1, $2)", follower, followed)
+            await conn.execute(
+                "SELECT api.unfollow_user(p_follower_id => $1, p_user_id => $2)", follower, followed
+            )
             self.follows.discard((follower, followed))
 
     async def check(self, reader: int) -> int:

@@ -35,8 +35,9 @@ COUNTS = (
 # First feed pages of a sample of users: the same before and after (the feed's data structures
 # may change, what a reader sees may not).
 FEEDS = (
-    "SELECT md5(json_agg(api.user_feed(id, 20, 0, 'desc', NULL, NULL, NULL, NULL) ORDER BY id)"
-    "::text) FROM social.users WHERE id % 15 = 1"
+    "SELECT md5(json_agg(api.user_feed(p_user_id => id, p_limit => 20, p_offset => 0, "
+    "p_sort => 'desc', p_tags => NULL, p_search => NULL, p_since => NULL, p_until => NULL) "
+    "ORDER BY id)::text) FROM social.users WHERE id % 15 = 1"
 )
 
 
