@@ -514,7 +514,6 @@ class Run:
         fill = "".join(
             f"SET ceiling-user-{uid} {json.dumps(self.user_json.decode())}\n" for uid in hot
         )
-        subprocess.run(redis_cli, input=fill.encode(), check=True, stdout=subprocess.DEVNULL)
         env = {
             "CEILING_PORT": str(cfg.ceiling_port),
             "CEILING_WORKERS": str(cfg.workers),
