@@ -1,7 +1,7 @@
 """Ceilings for the HTTP scenarios: the least a Sanic app can do per request, same worker count.
 
     GET /bare/<id>   answers the same JSON as GET /v1/users/{id} (from $CEILING_BODY) at once
-    GET /redis/<id>  one Redis GET of `ceiling-user-<id>` (filled by bench.py), answered as is
+    GET /redis/<id>  one Redis GET of `ceiling-user-<id>` (filled by the runner), answered as is
 
 No middleware, no access log, the same Redis client settings as the service (api.cache).
 
@@ -21,7 +21,7 @@ from api.cache import create_redis
 
 
 def create_app(body: bytes, redis_url: str) -> Sanic:
-    # Workers are spawned: each says "Worker ready" (bench.py waits for it), nothing per request.
+    # Workers are spawned: each says "Worker ready" (the runner waits for it), nothing per request.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("sanic.server").setLevel(logging.INFO)
     app = Sanic("ceiling", configure_logging=False)

@@ -1,11 +1,17 @@
-"""bench/REPORT.md from one run: machine, versions, settings, the table, targets, plans."""
+"""bench/REPORT.md from the files of one run: machine, versions, settings, the table, targets,
+plans. The runner writes it at the end of `make bench`; render it again from a run's files with
+
+    python -m bench.report bench/results/<run> [-o bench/REPORT.md]
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import argparse
+import sys
+from pathlib import Path
 
-if TYPE_CHECKING:
-    from bench import Row, Run
+from bench.config import REPORT
+from bench.record import Record, Row
 
 BUSY_LOAD = 1.0  # a 1-minute load average above this before the run: someone else was busy
 
@@ -18,7 +24,7 @@ def fmt_ms(value: float) -> str:
     return f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
 
-def table(run: Run) -> list[str]:
+def table(run: Record) -> list[str]:
     lines = [
         "| Scenario | req/s | p50 ms | p99 ms | errors | ceiling | ceiling req/s | ratio |",
         "|---|---:|---:|---:|---:|---|---:|---:|",
@@ -43,12 +49,12 @@ def table(run: Run) -> list[str]:
     return lines
 
 
-def get(run: Run, row_id: str) -> Row | None:
+def get(run: Record, row_id: str) -> Row | None:
     row = run.rows.get(row_id)
     return row if row is not None and row.result is not None else None
 
 
-def targets(run: Run) -> list[str]:
+def targets(run: Record) -> list[str]:
     out = []
 
     def verdict(name: str, ok: bool | None, text: str) -> None:
@@ -66,10 +72,10 @@ def targets(run: Run) -> list[str]:
     else:
         verdict("cached GET /v1/users/{id} ≥ 50% of Sanic + one Redis GET", None, "")
     feed, pg_feed = get(run, "feed"), get(run, "pg_feed")
-    conns = run.cfg.connections
+    conns = run.config.connections
     if feed:
         verdict(
-            f"feed p99 ≤ 50 ms at {run.cfg.main.posts:,} posts with 32 connections",
+            f"feed p99 ≤ 50 ms at {run.config.main.posts:,} posts with 32 connections",
             feed.result.p99 <= 50 and conns == 32,
             f"p99 {fmt_ms(feed.result.p99)} ms with {conns} connections",
         )
@@ -112,7 +118,7 @@ def targets(run: Run) -> list[str]:
     return out
 
 
-def observations(run: Run) -> list[str]:
+def observations(run: Record) -> list[str]:
     out: list[str] = []
     cached, quiet = get(run, "get_user_cached"), get(run, "get_user_no_access_log")
     if cached and quiet:
@@ -135,7 +141,7 @@ def observations(run: Run) -> list[str]:
             get(run, f"feed_{ds.posts // 1000}k") or get(run, "feed"),
             get(run, f"pg_feed_{ds.posts // 1000}k") or get(run, "pg_feed"),
         )
-        for ds in sorted(run.cfg.datasets, key=lambda d: d.posts)
+        for ds in sorted(run.config.datasets, key=lambda d: d.posts)
     ]
     if all(f and p for _, f, p in growth):
         out.append("")
@@ -152,15 +158,15 @@ def observations(run: Run) -> list[str]:
     return out
 
 
-def write_report(run: Run) -> None:
-    cfg = run.cfg
+def render(run: Record) -> str:
+    cfg = run.config
     # The load at the start only: by the end the run's own processes account for the load.
-    busy = bool(run.load) and float(run.load[0].split("load average ")[1].split()[0]) > BUSY_LOAD
+    busy = bool(run.load) and run.load[0].one > BUSY_LOAD
     lines = [
         "# GoSocial benchmark report",
         "",
-        "Written by `make bench` (bench/run.sh, bench/bench.py); raw outputs in "
-        f"`bench/results/{run.dir.name}/`. Every ceiling and the peer were measured in this "
+        "Written by `make bench` (bench/run.sh, bench/runner.py); raw outputs in "
+        f"`bench/results/{run.name}/`. Every ceiling and the peer were measured in this "
         "same run on this same machine, with the load generator on it too: compare ratios "
         "within one run, not absolute numbers across runs (noise ±15% or more).",
         "",
@@ -168,7 +174,9 @@ def write_report(run: Run) -> None:
         "",
     ]
     lines += [f"- {key}: {value}" for key, value in run.facts.items()]
-    lines += [f"- {line}" for line in run.load]
+    lines += [
+        f"- {s.when}: load average {s.one:.2f} (1 min), {s.five:.2f} (5 min)" for s in run.load
+    ]
     if busy:
         lines.append(
             "- **The machine was busy with other work when this run started (load average above "
@@ -221,4 +229,24 @@ def write_report(run: Run) -> None:
     ]
     for label, text in run.explains:
         lines += [f"### {label}", "", "```", text, "```", ""]
-    cfg.report.write_text("\n".join(lines).rstrip() + "\n")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.report",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run", type=Path, help="a run's directory: bench/results/<run>")
+    parser.add_argument("-o", "--out", default=str(REPORT), help="where to write it; - for stdout")
+    args = parser.parse_args()
+    text = render(Record.read(args.run))
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmark driver. Installs what is missing (wrk, PostgREST), starts its own
 # PostgreSQL cluster under bench/results/pg (seeded once at three sizes and reused while the
-# sqitch plan, the deploy scripts and the seed are unchanged), then hands over to bench/bench.py,
-# which starts Redis, the service, the ceilings and the peer, drives wrk and pgbench, and writes
-# bench/REPORT.md. Everything it starts, it stops.
+# sqitch plan, the deploy scripts and the seed are unchanged), then hands over to bench/runner.py,
+# which starts Redis, the service, the ceilings and the peer, drives wrk and pgbench over the
+# scenarios of bench/scenarios.py, keeps the results in bench/results/<run>/ and writes
+# bench/REPORT.md from them (`python -m bench.report bench/results/<run>` renders it again).
+# Everything it starts, it stops.
 #
 # Knobs (environment): BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s), WORKERS (2),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (wrk threads, 2), BENCH_DB_POOL (per worker, 8),
@@ -113,4 +115,4 @@ else
 fi
 
 export BENCH_PG_PORT=$pg_port BENCH_DATASETS="${datasets[*]}"
-.venv/bin/python bench/bench.py "$@"
+.venv/bin/python -m bench.runner "$@"

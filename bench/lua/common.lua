@@ -1,4 +1,4 @@
--- Shared by the wrk scenarios: data files from bench.py, a per-thread random seed, and a JSON
+-- Shared by the wrk scenarios: data files the runner wrote, a per-thread random seed, and a JSON
 -- summary (requests/s, latency percentiles, errors) written to $BENCH_OUT when the run ends.
 local M = {}
 

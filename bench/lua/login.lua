@@ -1,4 +1,4 @@
--- POST /v1/auth/login for the cost-12 users bench.py created (login_users.txt: "email password").
+-- POST /v1/auth/login for the cost-12 users the runner created (login_users.txt: "email password").
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
 

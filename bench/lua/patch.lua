@@ -1,4 +1,4 @@
--- PATCH /v1/posts/{id} with the right version. bench.py created one post per owner
+-- PATCH /v1/posts/{id} with the right version. The runner created one post per owner
 -- (patch_posts.txt: "post_id version token"); each thread takes its share, and a post is in
 -- flight on one connection at a time: it leaves the free list with a request and comes back
 -- with the version its response carries. So every request names the current version, and a

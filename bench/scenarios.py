@@ -1,0 +1,235 @@
+"""What `make bench` measures, in the order it measures it.
+
+Ceilings first: a Sanic app that does the least a handler can (bench/ceiling_app.py), pgbench on
+the api.* functions the service calls, bcrypt's hashes per second. Then the service, the peer
+(PostgREST) and the feed at the smaller sizes. A load's `ceiling` is the id of the row its ratio
+is computed against; the id is also the name of its raw outputs under bench/results/<run>/.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from bench.config import BCRYPT_COST, Config, Dataset
+
+FILTER_QUERY = "?tags=python&search=cache"  # must match bench/pgbench/feed_filtered.sql
+
+
+@dataclass(frozen=True)
+class Wrk:
+    """wrk against the server of its stage; `env` configures the Lua script (bench/lua/)."""
+
+    id: str
+    title: str
+    env: dict[str, str]
+    ceiling: str | None = None
+    note: str = ""
+    script: str = "request.lua"
+    warmup: bool = True
+    writes: bool = False  # vacuum and checkpoint after it, rather than during the next load
+    connections: int | None = None  # None: Config.connections
+    threads: int | None = None  # None: Config.threads
+
+
+@dataclass(frozen=True)
+class LoginStorm:
+    """Logins on a few connections while `beside` runs next to them: both at once."""
+
+    login: Wrk
+    beside: Wrk
+    id: str = "login_storm"
+
+
+@dataclass(frozen=True)
+class Pgbench:
+    """bench/pgbench/<script> with as many clients as the service's pools hold connections."""
+
+    id: str
+    title: str
+    script: str
+    dataset: Dataset
+    user: str = "gosocial"
+    defines: dict[str, int] = field(default_factory=dict)  # besides users and posts
+    writes: bool = False
+
+
+@dataclass(frozen=True)
+class Bcrypt:
+    """The ceiling of logins: bcrypt checks per second on every core."""
+
+    id: str
+    title: str
+    cores: int
+
+
+@dataclass(frozen=True)
+class Server:
+    kind: Literal["ceiling", "service", "postgrest"]
+    name: str  # its log: bench/results/<run>/<name>.log
+    db: str
+    redis_db: int | None = None  # the service's cache; None: no cache
+    env: dict[str, str] = field(default_factory=dict)  # on top of the service's usual settings
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One server, started for its loads (measured in order) and stopped after them."""
+
+    server: Server
+    loads: tuple[Wrk | LoginStorm, ...]
+    # Measured once the server has stopped, listed before the loads like the other ceilings.
+    ceiling: Pgbench | None = None
+
+
+Step = Stage | Pgbench | Bcrypt
+
+
+def tokens_env(ds: Dataset, *, hot: int = 0, ids: str = "none") -> dict[str, str]:
+    """Callers for request.lua: all token holders of `ds`, or the first `hot` of them."""
+    return {"BENCH_TOKENS": f"tokens_{ds.db}.txt", "BENCH_HOT": str(hot), "BENCH_IDS": ids}
+
+
+def plan(cfg: Config, first_pgbench_post: int) -> list[Step]:
+    """The steps BENCH_ONLY wants (all without it); the growth stages go by the id `growth`."""
+    steps = [
+        kept
+        for step in [*ceilings(cfg, first_pgbench_post), *service(cfg), peer(cfg)]
+        if (kept := wanted(cfg, step)) is not None
+    ]
+    return steps + (growth(cfg) if cfg.wanted("growth") else [])
+
+
+def wanted(cfg: Config, step: Step) -> Step | None:
+    if not isinstance(step, Stage):
+        return step if cfg.wanted(step.id) else None
+    ids = {load.id for load in step.loads if cfg.wanted(load.id)}
+    # The storm's GETs are compared with the same GETs measured just before it.
+    ids |= {s.beside.ceiling for s in step.loads if isinstance(s, LoginStorm) and s.id in ids}
+    loads = tuple(load for load in step.loads if load.id in ids)
+    return replace(step, loads=loads) if loads else None
+
+
+def ceilings(cfg: Config, first_pgbench_post: int) -> list[Step]:
+    main = cfg.main
+    hot = tokens_env(main, hot=cfg.hot, ids="hot")
+    cores = os.cpu_count() or 1
+    return [
+        Stage(
+            Server("ceiling", "ceiling", main.db),
+            (
+                Wrk("ceiling_bare", "Ceiling: bare Sanic handler, same JSON",
+                    {**hot, "BENCH_PATH": "/bare/{id}"}),
+                Wrk("ceiling_redis", "Ceiling: Sanic + one Redis GET",
+                    {**hot, "BENCH_PATH": "/redis/{id}"}),
+            ),
+        ),
+        Pgbench("pg_get_user", "Ceiling: pgbench api.get_user", "get_user.sql", main),
+        Pgbench("pg_get_post", "Ceiling: pgbench api.get_post", "get_post.sql", main),
+        Pgbench("pg_feed", "Ceiling: pgbench api.user_feed (default page)", "feed.sql", main),
+        Pgbench("pg_feed_filtered", "Ceiling: pgbench api.user_feed (tags + search)",
+                "feed_filtered.sql", main),
+        Pgbench("pg_create_post", "Ceiling: pgbench api.create_post", "create_post.sql", main,
+                writes=True),
+        # As postgres: the script reads each post's current version.
+        Pgbench("pg_update_post", "Ceiling: pgbench api.update_post", "update_post.sql", main,
+                user="postgres", defines={"first_post": first_pgbench_post}, writes=True),
+        Bcrypt("ceiling_bcrypt", f"Ceiling: bcrypt cost {BCRYPT_COST} on {cores} cores", cores),
+    ]  # fmt: skip
+
+
+def service(cfg: Config) -> list[Stage]:
+    main = cfg.main
+    everyone = tokens_env(main)
+    get_user = {**tokens_env(main, hot=cfg.hot, ids="hot"), "BENCH_PATH": "/v1/users/{id}"}
+    post = (
+        '{"title": "Benchmark post", "content": "Written by wrk; removed when the next run'
+        ' starts.", "tags": ["bench"]}'
+    )
+    # Reads first, then writes, then the GETs the login storm is compared with, then the storm
+    # (its hashes outlive the run: the service is restarted after it).
+    cached = (
+        Wrk("feed", "GET /v1/users/feed, default page",
+            {**everyone, "BENCH_PATH": "/v1/users/feed"},
+            ceiling="pg_feed", note=f"{cfg.token_count(main):,} random users"),
+        Wrk("feed_filtered", f"GET /v1/users/feed{FILTER_QUERY}",
+            {**everyone, "BENCH_PATH": "/v1/users/feed" + FILTER_QUERY},
+            ceiling="pg_feed_filtered"),
+        Wrk("get_post", "GET /v1/posts/{id}",
+            {**everyone, "BENCH_PATH": "/v1/posts/{id}", "BENCH_IDS": "range",
+             "BENCH_ID_MAX": str(main.posts)},
+            ceiling="pg_get_post"),
+        Wrk("create_post", "POST /v1/posts",
+            {**everyone, "BENCH_METHOD": "POST", "BENCH_PATH": "/v1/posts", "BENCH_BODY": post},
+            ceiling="pg_create_post", warmup=False, writes=True),
+        Wrk("patch_post", "PATCH /v1/posts/{id} (right version)", {},
+            ceiling="pg_update_post", note="each post on one connection at a time",
+            script="patch.lua", warmup=False, writes=True),
+        Wrk("get_user_cached", "GET /v1/users/{id}, warm cache", get_user,
+            ceiling="ceiling_redis", note=f"{cfg.hot:,} callers and targets, all cached"),
+        LoginStorm(
+            login=Wrk("login",
+                      f"POST /v1/auth/login (bcrypt {BCRYPT_COST}), "
+                      f"{cfg.login_connections} connections",
+                      {}, ceiling="ceiling_bcrypt", note="beside the GETs below",
+                      script="login.lua", warmup=False, connections=cfg.login_connections,
+                      threads=1),
+            beside=Wrk("get_user_during_login", "GET /v1/users/{id}, warm cache, during logins",
+                       get_user, ceiling="get_user_cached",
+                       note="ratio to the same GETs without logins", warmup=False),
+        ),
+    )  # fmt: skip
+    uncached = Wrk(
+        "get_user_uncached", "GET /v1/users/{id}, cache off",
+        {**everyone, "BENCH_PATH": "/v1/users/{id}", "BENCH_IDS": "range",
+         "BENCH_ID_MAX": str(main.users)},
+        ceiling="pg_get_user", note="REDIS_URL empty: caller and target both read from PostgreSQL",
+    )  # fmt: skip
+    quiet = Wrk(
+        "get_user_no_access_log", "GET /v1/users/{id}, warm cache, ACCESS_LOG=false", get_user,
+        ceiling="ceiling_redis", note="experiment: the warm-cache row without the access log",
+    )  # fmt: skip
+    return [
+        Stage(Server("service", "service", main.db, 0), cached),
+        Stage(Server("service", "service_nocache", main.db, None), (uncached,)),
+        Stage(Server("service", "service_quiet", main.db, 0, {"ACCESS_LOG": "false"}), (quiet,)),
+    ]  # fmt: skip
+
+
+def peer(cfg: Config) -> Stage:
+    main = cfg.main
+    everyone = {**tokens_env(main), "BENCH_METHOD": "POST"}
+    feed = (
+        '{"p_user_id": {uid}, "p_limit": 20, "p_offset": 0, "p_sort": "desc",'
+        ' "p_tags": null, "p_search": null, "p_since": null, "p_until": null}'
+    )
+    return Stage(
+        Server("postgrest", "postgrest", main.db),
+        (
+            Wrk("postgrest_get_user", "PostgREST POST /rpc/get_user (peer)",
+                {**everyone, "BENCH_PATH": "/rpc/get_user", "BENCH_IDS": "range",
+                 "BENCH_ID_MAX": str(main.users), "BENCH_BODY": '{"p_user_id": {id}}'},
+                ceiling="pg_get_user", note="same bearer tokens, anon role gosocial_app"),
+            Wrk("postgrest_feed", "PostgREST POST /rpc/user_feed (peer)",
+                {**everyone, "BENCH_PATH": "/rpc/user_feed", "BENCH_BODY": feed},
+                ceiling="pg_feed", note="the caller's feed, default page"),
+        ),
+    )  # fmt: skip
+
+
+def growth(cfg: Config) -> list[Step]:
+    """The feed at the smaller sizes, each served with its own Redis db."""
+    steps: list[Step] = []
+    for index, ds in enumerate(cfg.datasets[1:], start=1):
+        size = f"{ds.posts // 1000}k"
+        feed = Wrk(
+            f"feed_{size}", f"GET /v1/users/feed, {ds.posts:,} posts",
+            {**tokens_env(ds), "BENCH_PATH": "/v1/users/feed"},
+            ceiling=f"pg_feed_{size}", note=f"{ds.users:,} users, {ds.follows} follows each",
+        )  # fmt: skip
+        ceiling = Pgbench(
+            f"pg_feed_{size}", f"Ceiling: pgbench api.user_feed, {ds.posts:,} posts", "feed.sql", ds
+        )
+        steps.append(Stage(Server("service", f"service_{ds.db}", ds.db, index), (feed,), ceiling))
+    return steps
