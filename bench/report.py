@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bench.config import REPORT
-from bench.record import Record, Row
+from bench.record import Record, Result
 
 BUSY_LOAD = 1.0  # a 1-minute load average above this before the run: someone else was busy
 
@@ -49,9 +49,10 @@ def table(run: Record) -> list[str]:
     return lines
 
 
-def get(run: Record, row_id: str) -> Row | None:
+def get(run: Record, row_id: str) -> Result | None:
+    """The figures of a measured row."""
     row = run.rows.get(row_id)
-    return row if row is not None and row.result is not None else None
+    return row.result if row is not None else None
 
 
 def targets(run: Record) -> list[str]:
@@ -63,11 +64,11 @@ def targets(run: Record) -> list[str]:
 
     cached, redis = get(run, "get_user_cached"), get(run, "ceiling_redis")
     if cached and redis:
-        ratio = cached.result.rps / redis.result.rps
+        ratio = cached.rps / redis.rps
         verdict(
             "cached GET /v1/users/{id} ≥ 50% of Sanic + one Redis GET",
             ratio >= 0.5,
-            f"{fmt_rps(cached.result.rps)} vs {fmt_rps(redis.result.rps)} req/s = {ratio:.0%}",
+            f"{fmt_rps(cached.rps)} vs {fmt_rps(redis.rps)} req/s = {ratio:.0%}",
         )
     else:
         verdict("cached GET /v1/users/{id} ≥ 50% of Sanic + one Redis GET", None, "")
@@ -76,26 +77,25 @@ def targets(run: Record) -> list[str]:
     if feed:
         verdict(
             f"feed p99 ≤ 50 ms at {run.config.main.posts:,} posts with 32 connections",
-            feed.result.p99 <= 50 and conns == 32,
-            f"p99 {fmt_ms(feed.result.p99)} ms with {conns} connections",
+            feed.p99 <= 50 and conns == 32,
+            f"p99 {fmt_ms(feed.p99)} ms with {conns} connections",
         )
     if feed and pg_feed:
-        ratio = feed.result.rps / pg_feed.result.rps
+        ratio = feed.rps / pg_feed.rps
         verdict(
             "feed throughput ≥ 50% of pgbench on the same function",
             ratio >= 0.5,
-            f"{fmt_rps(feed.result.rps)} vs {fmt_rps(pg_feed.result.rps)} = {ratio:.0%}",
+            f"{fmt_rps(feed.rps)} vs {fmt_rps(pg_feed.rps)} = {ratio:.0%}",
         )
     during, before = get(run, "get_user_during_login"), get(run, "get_user_cached")
     if during and before:
-        factor = during.result.p99 / before.result.p99
+        factor = during.p99 / before.p99
         login = get(run, "login")
-        logins = f"; {fmt_rps(login.result.rps)} logins/s beside them" if login else ""
+        logins = f"; {fmt_rps(login.rps)} logins/s beside them" if login else ""
         verdict(
             "cached GET p99 during the login storm ≤ 3x without it",
             factor <= 3,
-            f"{fmt_ms(during.result.p99)} ms vs {fmt_ms(before.result.p99)} ms = x{factor:.1f}"
-            + logins,
+            f"{fmt_ms(during.p99)} ms vs {fmt_ms(before.p99)} ms = x{factor:.1f}" + logins,
         )
     for ours_id, peer_id, what in (
         ("get_user_uncached", "postgrest_get_user", "get-user (both read PostgreSQL)"),
@@ -105,15 +105,15 @@ def targets(run: Record) -> list[str]:
         if ours and peer:
             verdict(
                 f"{what} throughput above PostgREST's",
-                ours.result.rps > peer.result.rps,
-                f"{fmt_rps(ours.result.rps)} vs {fmt_rps(peer.result.rps)} req/s "
-                f"(x{ours.result.rps / peer.result.rps:.2f}); p99 {fmt_ms(ours.result.p99)} vs "
-                f"{fmt_ms(peer.result.p99)} ms",
+                ours.rps > peer.rps,
+                f"{fmt_rps(ours.rps)} vs {fmt_rps(peer.rps)} req/s "
+                f"(x{ours.rps / peer.rps:.2f}); p99 {fmt_ms(ours.p99)} vs "
+                f"{fmt_ms(peer.p99)} ms",
             )
     if cached and (peer := get(run, "postgrest_get_user")):
         out.append(
-            f"- for reference, the cached get-user: {fmt_rps(cached.result.rps)} req/s, "
-            f"x{cached.result.rps / peer.result.rps:.2f} PostgREST's"
+            f"- for reference, the cached get-user: {fmt_rps(cached.rps)} req/s, "
+            f"x{cached.rps / peer.rps:.2f} PostgREST's"
         )
     return out
 
@@ -122,17 +122,17 @@ def observations(run: Record) -> list[str]:
     out: list[str] = []
     cached, quiet = get(run, "get_user_cached"), get(run, "get_user_no_access_log")
     if cached and quiet:
-        gain = quiet.result.rps / cached.result.rps - 1
+        gain = quiet.rps / cached.rps - 1
         out.append(
-            f"- Access log: the warm-cache GET serves {fmt_rps(quiet.result.rps)} req/s with "
-            f"ACCESS_LOG=false against {fmt_rps(cached.result.rps)} with it ({gain:+.0%})."
+            f"- Access log: the warm-cache GET serves {fmt_rps(quiet.rps)} req/s with "
+            f"ACCESS_LOG=false against {fmt_rps(cached.rps)} with it ({gain:+.0%})."
         )
     bare, redis = get(run, "ceiling_bare"), get(run, "ceiling_redis")
     if bare and redis:
         out.append(
             f"- One Redis round trip costs the bare handler "
-            f"{1 - redis.result.rps / bare.result.rps:.0%} of its throughput "
-            f"({fmt_rps(bare.result.rps)} → {fmt_rps(redis.result.rps)} req/s); the "
+            f"{1 - redis.rps / bare.rps:.0%} of its throughput "
+            f"({fmt_rps(bare.rps)} → {fmt_rps(redis.rps)} req/s); the "
             "authenticated GET makes one (an MGET of the caller and the target)."
         )
     growth = [
@@ -143,17 +143,18 @@ def observations(run: Record) -> list[str]:
         )
         for ds in sorted(run.config.datasets, key=lambda d: d.posts)
     ]
-    if all(f and p for _, f, p in growth):
+    measured = [(posts, f, p) for posts, f, p in growth if f and p]
+    if len(measured) == len(growth):
         out.append("")
         out.append("Feed cost growth (same follows and posts per user at every size):")
         out.append("")
         out.append("| posts | service req/s | p50 ms | p99 ms | pgbench tps | pgbench p50 | p99 |")
         out.append("|---:|---:|---:|---:|---:|---:|---:|")
-        for posts, f, p in growth:
+        for posts, f, p in measured:
             out.append(
-                f"| {posts:,} | {fmt_rps(f.result.rps)} | {fmt_ms(f.result.p50)} | "
-                f"{fmt_ms(f.result.p99)} | {fmt_rps(p.result.rps)} | {fmt_ms(p.result.p50)} | "
-                f"{fmt_ms(p.result.p99)} |"
+                f"| {posts:,} | {fmt_rps(f.rps)} | {fmt_ms(f.p50)} | "
+                f"{fmt_ms(f.p99)} | {fmt_rps(p.rps)} | {fmt_ms(p.p50)} | "
+                f"{fmt_ms(p.p99)} |"
             )
     return out
 

@@ -191,7 +191,8 @@ class Runner:
             self.cfg.postgrest and Path(self.cfg.postgrest).exists()
         ):
             for load in stage.loads:
-                self.add(Row(load.id, load.title, None, note="no binary"))
+                for wrk in [load.login, load.beside] if isinstance(load, LoginStorm) else [load]:
+                    self.add(Row(wrk.id, wrk.title, None, note="no binary"))
             return
         print(stage.server.name, flush=True)
         held: list[Row] = []  # the rows listed after the stage's ceiling
@@ -359,7 +360,7 @@ class Runner:
     def wrk_result(self, load: Wrk, proc: subprocess.Popen[bytes]) -> Result:
         """Wait for wrk, then read the summary bench/lua/common.lua wrote."""
         if proc.wait() != 0:
-            raise SystemExit(f"wrk failed: {proc.args}")
+            raise SystemExit(f"wrk failed: see {self.dir / load.id}.wrk.txt")
         summary = json.loads((self.dir / f"{load.id}.json").read_text())
         latency = summary["latency_us"]
         counters = summary.get("counters") or {}

@@ -105,8 +105,10 @@ def wanted(cfg: Config, step: Step) -> Step | None:
     if not isinstance(step, Stage):
         return step if cfg.wanted(step.id) else None
     ids = {load.id for load in step.loads if cfg.wanted(load.id)}
-    # The storm's GETs are compared with the same GETs measured just before it.
-    ids |= {s.beside.ceiling for s in step.loads if isinstance(s, LoginStorm) and s.id in ids}
+    for load in step.loads:
+        # The storm's GETs are compared with the same GETs measured just before it.
+        if isinstance(load, LoginStorm) and load.id in ids and load.beside.ceiling:
+            ids.add(load.beside.ceiling)
     loads = tuple(load for load in step.loads if load.id in ids)
     return replace(step, loads=loads) if loads else None
 
