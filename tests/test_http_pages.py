@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import string
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -20,6 +22,17 @@ def next_url(response: httpx.Response) -> str | None:
     match = LINK.fullmatch(link)
     assert match, link
     return match[1]
+
+
+def _respelled(part: str) -> str:
+    """`part` with its last base64 character's spare bits changed: other text, same bytes
+    (or `part` altered outright when it has no spare bits)."""
+    decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    for char in string.ascii_letters + string.digits + "-_":
+        other = part[:-1] + char
+        if other != part and base64.urlsafe_b64decode(other + "=" * (-len(other) % 4)) == decoded:
+            return other
+    return part[:-1] + ("A" if part[-1] != "A" else "B")
 
 
 def walk(client: httpx.Client, account: Account, url: str) -> tuple[list[int], int]:
@@ -100,9 +113,11 @@ def test_refused_cursors(client: httpx.Client, reader, make_account) -> None:
     cursor = parse_qs(urlsplit(url).query)["cursor"][0]
     payload, mac = cursor.split(".")
     altered = payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + mac
+    respelled = _respelled(payload) + "." + mac
     other: Account = make_account()
     for params, who in (
         ({"cursor": altered}, me),  # altered
+        ({"cursor": respelled}, me),  # the same bytes, not the spelling issued
         ({"cursor": "garbage"}, me),  # does not decode
         ({"cursor": cursor}, other),  # another reader's feed
         ({"cursor": cursor, "sort": "asc"}, me),  # issued for the other order

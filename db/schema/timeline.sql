@@ -209,19 +209,23 @@ BEGIN
 
     -- Backfill the newest timeline_size posts above the follower's horizon; one more is read
     -- so that, when there were more, the horizon rises to the first one left out.
+    -- FOR KEY SHARE: a post deleted meanwhile is skipped (or waited for) instead of failing
+    -- the entry's foreign key.
     WITH fill AS (
-        SELECT n.follower_id, k.created_at, k.id, k.rank
+        SELECT n.follower_id, k.created_at, k.id,
+               row_number() OVER (PARTITION BY n.follower_id, n.user_id
+                                  ORDER BY k.created_at DESC, k.id DESC) AS rank
           FROM new_follows n
           LEFT JOIN timeline_horizons h ON h.owner_id = n.follower_id
          CROSS JOIN LATERAL (
-                SELECT p.created_at, p.id,
-                       row_number() OVER (ORDER BY p.created_at DESC, p.id DESC) AS rank
+                SELECT p.created_at, p.id
                   FROM posts p
                  WHERE p.user_id = n.user_id
                    AND (p.created_at, p.id) > (coalesce(h.created_at, '-infinity'),
                                                coalesce(h.post_id, 0))
                  ORDER BY p.created_at DESC, p.id DESC
-                 LIMIT v_size + 1) k
+                 LIMIT v_size + 1
+                   FOR KEY SHARE OF p) k
          WHERE NOT EXISTS (SELECT FROM pulled_authors pa WHERE pa.author_id = n.user_id)
     ), horizon AS (
         INSERT INTO timeline_horizons AS h (owner_id, created_at, post_id)
