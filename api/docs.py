@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from functools import cache, wraps
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, TypeAdapter, create_model
 from sanic import HTTPResponse, Sanic
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.builders import OperationStore, SpecificationBuilder
@@ -23,11 +23,10 @@ from sanic_ext.extensions.openapi.definitions import Response
 from sanic_ext.extensions.openapi.types import Schema
 from swagger_ui import api_doc
 
+from api import validation
 from api.auth import current_user, require_basic
 from api.context import ApiRequest
 from api.schemas import Error
-from api.validation import json_body
-from api.validation import query as parse_query
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -35,7 +34,6 @@ UI_PREFIX = "/v1/swagger"
 SPEC_URI = "/openapi.json"
 MAX_PATH_ID = 2**63 - 1  # the range the `<name:id>` route pattern accepts (api.app.MAX_ID)
 _REF = "#/components/schemas/{model}"
-NO_NUL = "^[^\\u0000]*$"
 OAS_TAGS = (
     ("auth", "Registration, activation, login and tokens"),
     ("users", "Profiles, follows, the feed and roles"),
@@ -71,8 +69,7 @@ class RawSchema(Schema):
 
 
 def oas30(schema: Any) -> Any:
-    """`schema` rewritten for OpenAPI 3.0: `nullable` for `null` unions, `enum` for `const`; plain
-    strings say they hold no NUL."""
+    """`schema` rewritten for OpenAPI 3.0: `nullable` for `null` unions, `enum` for `const`."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
@@ -87,8 +84,6 @@ def oas30(schema: Any) -> Any:
             out[key] = value
     if "const" in out:
         out["enum"] = [out.pop("const")]
-    if out.get("type") == "string" and not out.keys() & {"pattern", "format", "enum"}:
-        out["pattern"] = NO_NUL  # api.validation refuses NUL in any string
     for bound, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = out.get(bound)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -132,75 +127,49 @@ def envelope(model: type[BaseModel], many: bool = False) -> type[BaseModel]:
 
 
 # --------------------------------------------------------------------------------------------
-# Documentation-only shapes (the handlers build these bodies by hand)
-
-
-class PoolFigures(BaseModel):
-    size: int
-    idle: int
-    in_use: int
-    min: int
-    max: int
-    waiting: int = Field(description="callers waiting to acquire a connection")
-
-
-class CacheFigures(BaseModel):
-    enabled: bool
-    hits: int
-    misses: int
-    errors: int
-
-
-class RateLimitFigures(BaseModel):
-    enabled: bool
-    rejected: int
-
-
-class DebugVars(BaseModel):
-    version: str
-    uptime_seconds: float
-    tasks: int = Field(description="live asyncio tasks of this worker")
-    database: PoolFigures
-    cache: CacheFigures
-    rate_limit: RateLimitFigures
-    requests: dict[str, int] = Field(description="responses by status class, e.g. `2xx`")
-
-
-# --------------------------------------------------------------------------------------------
 # Parameters
 
 
-def _query_parameters(model: type[BaseModel]) -> list[tuple[str, dict[str, Any], bool, str | None]]:
-    """(name, schema, required, description) of each field: an absent parameter is not null."""
+def _parameters(model: type[BaseModel]) -> list[tuple[str, dict[str, Any], bool, str | None]]:
+    """(name, schema, required, description) of each field of a query or headers model, named
+    by its alias if it has one: an absent parameter is not null."""
     properties = oas30(model.model_json_schema(ref_template=_REF)).get("properties", {})
     result = []
     for name, field in model.model_fields.items():
-        schema = {k: v for k, v in properties[name].items() if k not in ("title", "nullable")}
+        wire = field.alias or name
+        schema = {k: v for k, v in properties[wire].items() if k not in ("title", "nullable")}
         if schema.get("default", 0) is None:
             del schema["default"]
-        description = field.description or schema.pop("description", None)
-        result.append((name, schema, field.is_required(), description))
+        result.append((wire, schema, field.is_required(), schema.pop("description", None)))
     return result
 
 
-def _path_parameters(func: Callable[..., Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The handler's path arguments: `int` ones are the `<name:id>` pattern's positive ids."""
-    hints = typing.get_type_hints(func)
+def _path_parameters(
+    func: Callable[..., Any], hints: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The handler's path arguments: `int` ones are the `<name:id>` pattern's positive ids,
+    others say what their annotation holds (a string pattern, say)."""
     result = []
     for name in list(inspect.signature(func).parameters)[1:]:  # after `request`
-        if name in ("body", "query"):  # what doc() validates and passes, not path parameters
+        if name in _INJECTED:
             continue
         if hints.get(name) is int:
-            result.append(
-                (name, {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_PATH_ID})
-            )
+            schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_PATH_ID}
         else:
-            result.append((name, {"type": "string"}))
+            schema = TypeAdapter(hints.get(name, str)).json_schema()
+        result.append((name, schema))
     return result
 
 
 # --------------------------------------------------------------------------------------------
 # The decorator
+
+# The handler arguments `doc` fills, each with the parser of its part of the request.
+_INJECTED: dict[str, Callable[[ApiRequest, type[BaseModel]], BaseModel]] = {
+    "body": validation.json_body,
+    "query": validation.query,
+    "headers": validation.headers,
+}
 
 
 def doc(
@@ -214,23 +183,22 @@ def doc(
     also: str | None = None,
     enveloped: bool = True,
     ok_also: tuple[int, ...] = (),
-    if_match: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a route once: it is documented as declared and enforced as documented.
 
     `auth` is checked first (`bearer`: an active user in `request.ctx.user`, `also` naming a
     path parameter whose user is read in the same cache round trip; `basic`: the ops
-    credentials). A handler that takes a `body` or `query` argument names its model there,
-    once: the model is documented, and validated into that argument after `auth`.
+    credentials). A handler that takes a `body`, `query` or `headers` argument names its model
+    there, once: the model is documented, and parsed from the JSON body, the query string or
+    the headers into that argument after `auth` (a `400` when it does not parse).
     `ok_also`: other statuses answered with the success shape
     (health's `503`). Every operation also documents `429` and `500`; with a body, `400` and
-    `413`; with a query, `400`; with `auth`, `401`.
+    `413`; with a query or headers, `400`; with `auth`, `401`.
     """
 
     def decorate(func: Handler) -> Handler:
-        hints = typing.get_type_hints(func)
-        body: type[BaseModel] | None = hints.get("body")
-        query: type[BaseModel] | None = hints.get("query")
+        hints = typing.get_type_hints(func, include_extras=True)
+        models = {name: hints[name] for name in _INJECTED if name in hints}
 
         @wraps(func)
         async def endpoint(request: ApiRequest, *args: Any, **kwargs: Any) -> HTTPResponse:
@@ -238,39 +206,29 @@ def doc(
                 await current_user(request, kwargs[also] if also else None)
             elif auth == "basic":
                 require_basic(request)
-            if body is not None:
-                kwargs["body"] = json_body(request, body)
-            if query is not None:
-                kwargs["query"] = parse_query(request, query)
+            for name, model in models.items():
+                kwargs[name] = _INJECTED[name](request, model)
             return await func(request, *args, **kwargs)
 
-        return _document(endpoint, func, body, query)
+        return _document(endpoint, func, hints, models)
 
     def _document(
-        func: Handler,
-        handler: Handler,
-        body: type[BaseModel] | None,
-        query: type[BaseModel] | None,
+        func: Handler, handler: Handler, hints: dict[str, Any], models: dict[str, type[BaseModel]]
     ) -> Handler:
+        body, query, headers = (models.get(name) for name in _INJECTED)
         operation = OperationStore()[func]
         status, model = ok
         func = openapi.summary(summary)(func)
         func = openapi.tag(tag)(func)
         func = openapi.operation(func.__name__)(func)
-        for name, schema in _path_parameters(handler):
+        for name, schema in _path_parameters(handler, hints):
             text = f"{name.removesuffix('_id')} id" if name.endswith("_id") else name
             func = openapi.parameter(name, RawSchema(**schema), "path", description=text)(func)
-        for name, schema, required, description in _query_parameters(query) if query else []:
-            func = openapi.parameter(
-                name, RawSchema(**schema), "query", required=required, description=description
-            )(func)
-        if if_match:
-            func = openapi.parameter(
-                "If-Match",
-                RawSchema(type="string", pattern=r'^(W/)?"?[1-9][0-9]{0,9}"?$'),
-                "header",
-                description='the version read, `"<version>"`: stands in for the body field',
-            )(func)
+        for where, fields in (("query", query), ("header", headers)):
+            for name, schema, required, description in _parameters(fields) if fields else []:
+                func = openapi.parameter(
+                    name, RawSchema(**schema), where, required=required, description=description
+                )(func)
         if body is not None:
             func = openapi.body(ref(body), required=True)(func)
 
@@ -283,7 +241,7 @@ def doc(
         statuses = set(errors) | {429, 500}
         if body is not None:
             statuses |= {400, 413}
-        if query is not None:
+        if query is not None or headers is not None:
             statuses.add(400)
         if auth:
             statuses.add(401)

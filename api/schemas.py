@@ -1,4 +1,10 @@
-"""Request and response models (the DTOs); request models reject unknown fields."""
+"""Request and response models (the DTOs); request models reject unknown fields.
+
+The request models are the single source of the input rules: `api.docs.doc` validates with them
+and writes them into the OpenAPI document, so every bound OpenAPI 3.0 can state (lengths,
+patterns, ranges, enums) is stated here, as a constraint. What it cannot state (bytes rather
+than characters, case-insensitive duplicates) is a validator, and tests/fuzz_hooks.py lists it.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,38 @@ from pydantic import (
 )
 
 MAX_INT4 = 2**31 - 1
-FEED_TAGS = r"^([^,]{1,32}(,[^,]{1,32}){0,4})?$"  # empty: no filter
+# api.validation refuses NUL in any string (PostgreSQL text cannot hold it); free text says so.
+NO_NUL = r"^[^\u0000]*$"
+# At most 5 comma-separated tags of 1 to 32 characters, no NUL; empty means no filter.
+FEED_TAGS = r"^([^,\u0000]{1,32}(,[^,\u0000]{1,32}){0,4})?$"
+USERNAME = r"^[A-Za-z0-9_.-]+$"
+INVITATION_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"  # api.security.new_invitation_token's alphabet
+
+
+def _decimal_up_to(limit: int) -> str:
+    """A pattern of the decimal numbers 1 to `limit`, so a string can carry a bounded number:
+    fewer digits than `limit`, or as many and below it from some digit on, or `limit` itself."""
+    top = str(limit)
+
+    def below(i: int) -> str:
+        low, high, rest = int(i == 0), int(top[i]) - 1, len(top) - i - 1
+        digit = str(low) if low == high else f"[{low}-{high}]"
+        return top[:i] + digit + ("" if rest == 0 else "[0-9]" if rest == 1 else f"[0-9]{{{rest}}}")
+
+    same = [below(i) for i in range(len(top)) if int(top[i]) > int(i == 0)]
+    return "(?:" + "|".join([f"[1-9][0-9]{{0,{len(top) - 2}}}", *same, top]) + ")"
+
+
+# If-Match: "<version>" (W/ and bare digits taken too), a version the body field could hold.
+IF_MATCH = rf'^(?:W/)?"?{_decimal_up_to(MAX_INT4)}"?$'
+
+# Each pattern's rule in words, for the `400` details (pydantic's own message quotes the regex).
+PATTERN_RULES = {
+    NO_NUL: "must not contain NUL characters",
+    FEED_TAGS: "at most 5 comma-separated tags of 1 to 32 characters",
+    USERNAME: "only letters, digits, `_`, `.` and `-`",
+    IF_MATCH: 'must name the version you read: "<version>"',
+}
 
 
 def _password_bytes(value: str) -> str:
@@ -55,17 +92,17 @@ def _distinct(tags: list[str]) -> list[str]:
     return list(unique.values())
 
 
-Username = Annotated[
-    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
-]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=USERNAME)]
 Email = Annotated[EmailStr, StringConstraints(max_length=255)]
 # 8 to 72 bytes; in characters (what the document can say) that is at least 2 and at most 72.
 Password = Annotated[
-    str, StringConstraints(min_length=2, max_length=72), AfterValidator(_password_bytes)
+    str,
+    StringConstraints(min_length=2, max_length=72, pattern=NO_NUL),
+    AfterValidator(_password_bytes),
 ]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Content = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+Content = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=NO_NUL)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]
 Tags = Annotated[
     list[Tag],
     Field(max_length=100, description="at most 10 distinct, compared case-insensitively"),
@@ -78,6 +115,7 @@ Cursor = Annotated[
     StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"),
     Field(description='from the previous page\'s `Link: rel="next"`; not with an offset'),
 ]
+InvitationToken = Annotated[str, StringConstraints(pattern=INVITATION_TOKEN)]  # a path segment
 
 
 class Body(BaseModel):
@@ -91,14 +129,16 @@ class RegisterBody(Body):
 
 
 class LoginBody(Body):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    email: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NO_NUL)]
     password: Annotated[
-        str, StringConstraints(min_length=1, max_length=72), AfterValidator(_at_most_72_bytes)
+        str,
+        StringConstraints(min_length=1, max_length=72, pattern=NO_NUL),
+        AfterValidator(_at_most_72_bytes),
     ]
 
 
 class RefreshBody(Body):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=NO_NUL)]
 
 
 class PostCreate(Body):
@@ -132,10 +172,8 @@ class FeedQuery(Query):
     limit: int = Field(20, ge=1, le=20)
     offset: int = Field(0, ge=0, le=MAX_INT4)
     sort: Literal["asc", "desc"] = "desc"
-    # At most 5 comma-separated tags of 1 to 32 characters: one pattern, so the document says
-    # exactly what is enforced.
     tags: Annotated[str, StringConstraints(pattern=FEED_TAGS)] | None = None
-    search: Annotated[str, StringConstraints(max_length=100)] | None = None
+    search: Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)] | None = None
     since: Rfc3339 | None = None
     until: Rfc3339 | None = None
     cursor: Cursor | None = None
@@ -155,7 +193,26 @@ class CommentsQuery(Query):
     cursor: Cursor | None = None
 
 
-# Response shapes, for the OpenAPI document (the database builds the JSON itself).
+class Headers(BaseModel):
+    # A field's alias is its header's name; headers the model does not declare are ignored.
+    model_config = ConfigDict(extra="ignore")
+
+
+class PostUpdateHeaders(Headers):
+    if_match: Annotated[str, StringConstraints(pattern=IF_MATCH)] | None = Field(
+        None,
+        alias="If-Match",
+        description='the version read, `"<version>"`: stands in for the body field',
+    )
+
+    @property
+    def version(self) -> int | None:
+        return None if self.if_match is None else int(self.if_match.removeprefix("W/").strip('"'))
+
+
+# --------------------------------------------------------------------------------------------
+# Response shapes, for the OpenAPI document only: never validated (the database builds the JSON
+# itself, and the ops routes build theirs by hand).
 
 
 class Role(BaseModel):
@@ -223,3 +280,34 @@ class Health(BaseModel):
     version: str
     database: Literal["ok", "unavailable"]
     cache: Literal["ok", "unavailable", "disabled"]
+
+
+class PoolFigures(BaseModel):
+    size: int
+    idle: int
+    in_use: int
+    min: int
+    max: int
+    waiting: int = Field(description="callers waiting to acquire a connection")
+
+
+class CacheFigures(BaseModel):
+    enabled: bool
+    hits: int
+    misses: int
+    errors: int
+
+
+class RateLimitFigures(BaseModel):
+    enabled: bool
+    rejected: int
+
+
+class DebugVars(BaseModel):
+    version: str
+    uptime_seconds: float
+    tasks: int = Field(description="live asyncio tasks of this worker")
+    database: PoolFigures
+    cache: CacheFigures
+    rate_limit: RateLimitFigures
+    requests: dict[str, int] = Field(description="responses by status class, e.g. `2xx`")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from sanic import Request
 from sanic.exceptions import BadRequest
 
 from api.errors import ApiError
+from api.schemas import PATTERN_RULES
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -45,10 +47,16 @@ def _validate(model: type[M], data: object, message: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
-            for err in exc.errors(include_input=False, include_url=False, include_context=False)
+            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": _message(err)}
+            for err in exc.errors(include_input=False, include_url=False)
         ]
         raise ApiError(400, message, details) from None
+
+
+def _message(error: ErrorDetails) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        return PATTERN_RULES.get(str(error.get("ctx", {}).get("pattern")), error["msg"])
+    return error["msg"]
 
 
 def json_body(request: Request[Any, Any], model: type[M]) -> M:
@@ -63,3 +71,10 @@ def query(request: Request[Any, Any], model: type[M]) -> M:
     # Blank values are kept: `?until=` is an invalid date-time, not an absent one.
     args = request.get_args(keep_blank_values=True)
     return _validate(model, {k: args.get(k) for k in args}, "invalid query parameters")
+
+
+def headers(request: Request[Any, Any], model: type[M]) -> M:
+    # Only the headers the model declares, by their names on the wire (its fields' aliases).
+    names = [field.alias or name for name, field in model.model_fields.items()]
+    given = {name: request.headers[name] for name in names if name in request.headers}
+    return _validate(model, given, "invalid headers")

@@ -173,3 +173,26 @@ def test_every_jwt_route_requires_a_token(
 ) -> None:
     _assert_401(client.request(method, path, json=body))
     _assert_401(client.request(method, path, json=body, headers=bearer("garbage")))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "request_input"),
+    [
+        ("POST", "/v1/auth/logout", {"json": {}}),
+        ("PUT", "/v1/users/1/role", {"json": {"role": "owner"}}),
+        ("GET", "/v1/users/feed", {"params": {"limit": "0"}}),
+        (
+            "POST",
+            "/v1/posts",
+            {"content": b'{"title": ', "headers": {"Content-Type": "application/json"}},
+        ),
+        ("PATCH", "/v1/posts/1", {"json": {"title": ""}, "headers": {"If-Match": "D"}}),
+        ("GET", "/v1/posts/1/comments", {"params": {"limit": "101"}}),
+        ("POST", "/v1/posts/1/comments", {"json": {"content": 5}}),
+    ],
+)
+def test_the_token_is_checked_before_the_input(
+    client: httpx.Client, method: str, path: str, request_input: dict
+) -> None:
+    # Without credentials the answer is 401 whatever was sent: no 400 about the input first.
+    _assert_401(client.request(method, path, **request_input))

@@ -218,6 +218,8 @@ def test_patch_unknown_post_is_404(client: httpx.Client, make_account, post_id: 
         # If-Match is checked whenever it is sent, not only when the body has no version.
         ({"title": "x", "version": 1}, {"If-Match": "D"}, "If-Match"),
         ({"title": "x", "version": 1}, {"If-Match": '"2"'}, "If-Match"),
+        # The version column is a 32-bit integer: If-Match names at most 2147483647.
+        ({"title": "x"}, {"If-Match": '"2147483648"'}, "If-Match"),
         ({"title": "x", "version": 0}, {}, "version"),
         ({"title": "x", "version": "1"}, {}, "version"),
         ({"title": "", "version": 1}, {}, "title"),
@@ -372,6 +374,19 @@ def test_tags_are_deduplicated_case_insensitively(client: httpx.Client, make_acc
     # Eleven given, ten distinct once case is ignored: accepted.
     post = create_post(client, me, tags=[f"t{i}" for i in range(10)] + ["T3"])
     assert len(post["tags"]) == 10
+
+
+def test_patch_with_if_match_of_the_highest_version_is_stale(
+    client: httpx.Client, make_account
+) -> None:
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"title": "x"},
+        headers={**me.headers, "If-Match": '"2147483647"'},
+    )
+    assert_error(r, 409)
 
 
 def test_patch_with_if_match_agreeing_with_version(client: httpx.Client, make_account) -> None:

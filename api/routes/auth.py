@@ -14,12 +14,19 @@ from api.context import ApiRequest
 from api.docs import doc
 from api.errors import ApiError
 from api.responses import data, no_content
-from api.schemas import LoginBody, RefreshBody, RegisterBody, TokenPair, User
+from api.schemas import (
+    INVITATION_TOKEN,
+    InvitationToken,
+    LoginBody,
+    RefreshBody,
+    RegisterBody,
+    TokenPair,
+    User,
+)
 from api.security import new_invitation_token, token_hash
 
 bp = Blueprint("auth", url_prefix="/v1")
 log = logging.getLogger("gosocial.auth")
-_INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
 
 
 @bp.post("/auth/register")
@@ -69,9 +76,9 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
     errors=(404,),
     auth=None,
 )
-async def activate(request: ApiRequest, token: str) -> HTTPResponse:
+async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
     ctx = request.app.ctx
-    if not _INVITATION_TOKEN.fullmatch(token):
+    if not re.fullmatch(INVITATION_TOKEN, token):
         raise ApiError(404, "invitation not found or expired")
     user_id = await ctx.users.activate_user(token_hash(token))
     await ctx.cache.forget(user_id)

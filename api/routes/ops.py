@@ -10,8 +10,8 @@ from sanic import Blueprint, HTTPResponse, json
 
 from api import __version__
 from api.context import ApiRequest
-from api.docs import DebugVars, doc
-from api.schemas import Health
+from api.docs import doc
+from api.schemas import DebugVars, Health
 
 bp = Blueprint("ops", url_prefix="/v1")
 

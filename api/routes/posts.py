@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
 from sanic import Blueprint, HTTPResponse
 
 from api.context import ApiRequest
 from api.docs import doc
 from api.errors import ApiError
 from api.responses import data, no_content
-from api.schemas import Comment, CommentCreate, CommentsQuery, Post, PostCreate, PostUpdate
+from api.schemas import (
+    Comment,
+    CommentCreate,
+    CommentsQuery,
+    Post,
+    PostCreate,
+    PostUpdate,
+    PostUpdateHeaders,
+)
 
 bp = Blueprint("posts", url_prefix="/v1/posts")
-_IF_MATCH = re.compile(r'\s*(?:W/)?"?([1-9][0-9]{0,9})"?\s*')
 
 
 @bp.post("")
@@ -37,10 +42,11 @@ async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     tag="posts",
     ok=(200, Post),
     errors=(400, 403, 404, 409),
-    if_match=True,
 )
-async def update_post(request: ApiRequest, post_id: int, body: PostUpdate) -> HTTPResponse:
-    version = _version(body.version, request.headers.get("if-match"))
+async def update_post(
+    request: ApiRequest, post_id: int, body: PostUpdate, headers: PostUpdateHeaders
+) -> HTTPResponse:
+    version = _version(body.version, headers.version)
     raw = await request.app.ctx.posts.update_post(
         post_id=post_id,
         actor_id=request.ctx.user.id,
@@ -85,27 +91,19 @@ async def create_comment(request: ApiRequest, post_id: int, body: CommentCreate)
     return data(raw, 201)
 
 
-def _version(in_body: int | None, if_match: str | None) -> int:
+def _version(in_body: int | None, if_match: int | None) -> int:
     """The version the client read: the body's `version` or If-Match, which must agree."""
-    if if_match is None:
-        if in_body is None:
-            raise ApiError(
-                400,
-                "the version you read is required: a `version` field or If-Match",
-                [{"field": "version", "message": "Field required"}],
-            )
-        return in_body
-    match = _IF_MATCH.fullmatch(if_match)
-    if not match or int(match[1]) >= 2**31:
+    version = in_body if in_body is not None else if_match
+    if version is None:
         raise ApiError(
             400,
-            'If-Match must name the version you read: "<version>"',
-            [{"field": "If-Match", "message": "must be a quoted version number"}],
+            "the version you read is required: a `version` field or If-Match",
+            [{"field": "version", "message": "Field required"}],
         )
-    if in_body is not None and in_body != int(match[1]):
+    if if_match is not None and if_match != version:
         raise ApiError(
             400,
             "If-Match and `version` name different versions",
             [{"field": "If-Match", "message": "must name the same version as `version`"}],
         )
-    return int(match[1])
+    return version
