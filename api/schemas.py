@@ -9,7 +9,7 @@ than characters, case-insensitive duplicates) is a validator, and tests/fuzz_hoo
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -82,6 +82,15 @@ def _rfc3339(value: object) -> object:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    # An offset can take year 1 or 9999 past datetime's range once in UTC, where asyncpg cannot
+    # send it (a 500); no post is that old or new, so the range's end is the same bound.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
 def _distinct(tags: list[str]) -> list[str]:
     # As social.distinct_tags: duplicates compared case-insensitively, the first spelling stays.
     unique: dict[str, str] = {}
@@ -108,7 +117,7 @@ Tags = Annotated[
     Field(max_length=100, description="at most 10 distinct, compared case-insensitively"),
     AfterValidator(_distinct),
 ]
-Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
 # Opaque to clients: the `Link: rel="next"` of a full page carries the next one's.
 Cursor = Annotated[
     str,

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import leakcheck
-from tests.helpers import Account, assert_error
+from tests.helpers import Account, assert_error, create_post
 from tests.services import ROOT
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "75"))
@@ -173,6 +173,19 @@ def test_feed_rejects_what_is_not_documented(client, make_account, params: dict)
     me: Account = make_account()
     r = client.get("/v1/users/feed", params=params, headers=me.headers)
     assert_error(r, 400, field=next(iter(params)))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"until": "0001-01-01T00:00:00+03:04"}, {"since": "9999-12-31T23:59:59-00:01"}],
+)
+def test_feed_takes_date_times_beyond_the_range_in_utc(client, make_account, params) -> None:
+    # Valid RFC 3339, but before year 1 or after 9999 in UTC: nothing is that old or new.
+    me: Account = make_account()
+    create_post(client, me)
+    r = client.get("/v1/users/feed", params=params, headers=me.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == []
 
 
 def test_feed_accepts_blank_search_and_tags(client, make_account) -> None:
