@@ -21,6 +21,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 MAX_INT4 = 2**31 - 1
@@ -29,6 +30,11 @@ NO_NUL = r"^[^\u0000]*$"
 # At most 5 comma-separated tags of 1 to 32 characters, no NUL; empty means no filter.
 FEED_TAGS = r"^([^,\u0000]{1,32}(,[^,\u0000]{1,32}){0,4})?$"
 USERNAME = r"^[A-Za-z0-9_.-]+$"
+# What pydantic parses of RFC 3339: seconds, at most 9 fractional digits, an offset in minutes.
+RFC3339 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 INVITATION_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"  # api.security.new_invitation_token's alphabet
 
 
@@ -72,12 +78,9 @@ def _at_most_72_bytes(value: str) -> str:
     return value
 
 
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
-
-
 def _rfc3339(value: object) -> object:
     # pydantic alone also takes Unix timestamps ("0.5") and dates without a time.
-    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+    if isinstance(value, str) and not re.fullmatch(RFC3339, value):
         raise ValueError("must be an RFC 3339 date-time with an offset")
     return value
 
@@ -117,7 +120,12 @@ Tags = Annotated[
     Field(max_length=100, description="at most 10 distinct, compared case-insensitively"),
     AfterValidator(_distinct),
 ]
-Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
+Rfc3339 = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_in_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
+]
 # Opaque to clients: the `Link: rel="next"` of a full page carries the next one's.
 Cursor = Annotated[
     str,

@@ -19,6 +19,7 @@ from openapi_spec_validator import validate
 
 from api.app import MAX_ID
 from api.openapi_dump import render
+from api.schemas import RFC3339
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_FILE = ROOT / "docs" / "openapi.json"
@@ -172,7 +173,7 @@ def test_query_parameters(spec: dict[str, Any]) -> None:
     assert set(feed) == {"limit", "offset", "sort", "tags", "search", "since", "until", "cursor"}
     assert feed["limit"] == {"type": "integer", "minimum": 1, "maximum": 20, "default": 20}
     assert feed["sort"]["enum"] == ["asc", "desc"] and feed["sort"]["default"] == "desc"
-    assert feed["since"] == {"type": "string", "format": "date-time"}
+    assert feed["since"]["format"] == "date-time" and feed["since"]["pattern"] == RFC3339
     assert feed["search"]["maxLength"] == 100
     comments = query("/v1/posts/{post_id}/comments")
     assert set(comments) == {"limit", "offset", "cursor"}
