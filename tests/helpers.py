@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,7 +18,7 @@ import httpx
 import testing.postgresql
 
 from tests import leakcheck
-from tests.services import Mailbox
+from tests.services import ROOT, Mailbox
 
 APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
 BASIC = ("admin", "admin")  # the ops routes' credentials outside production
@@ -42,6 +43,26 @@ class Database:
     def fetchval(self, sql: str, *args: Any) -> Any:
         rows = self.fetch(sql, *args)
         return rows[0][0] if rows else None
+
+
+PGTAP_FILES = sorted((ROOT / "db" / "tests").glob("*.sql"))
+
+
+def pg_prove(dsn: dict[str, Any], database: str, files: list[Path]) -> str | None:
+    """Run pgTAP files with pg_prove; None when all pass, else what explains the failure
+    (failing assertions and their '#' diagnostics)."""
+    server = ["-h", str(dsn["host"]), "-p", str(dsn["port"]), "-U", str(dsn["user"])]
+    proc = subprocess.run(
+        ["pg_prove", "--verbose", "--failures", *server, "-d", database, *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode == 0:
+        return None
+    lines = (proc.stdout + proc.stderr).splitlines()
+    failing = [line for line in lines if line.startswith(("not ok", "#", "psql:", "ERROR"))]
+    return "\n".join(failing or lines)
 
 
 def psql(dsn: dict[str, object], sql: str, database: str = "postgres") -> str:

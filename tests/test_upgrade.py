@@ -15,7 +15,7 @@ import httpx
 import pytest
 import testing.postgresql
 
-from tests.helpers import psql
+from tests.helpers import PGTAP_FILES, pg_prove, psql
 from tests.services import ROOT, api, sqitch, sqitch_target
 
 DATABASE = "upgrade"
@@ -81,26 +81,8 @@ def test_upgrade_from_the_last_release_keeps_data_and_reverts(
     assert psql(dsn, COUNTS, DATABASE) == before, "the upgrade changed the seeded data"
     assert psql(dsn, FEEDS, DATABASE) == feeds, "the upgrade changed what readers see"
 
-    pgtap_files = sorted(str(p) for p in (ROOT / "db" / "tests").glob("*.sql"))
-    prove = subprocess.run(
-        [
-            "pg_prove",
-            "--failures",
-            "-h",
-            dsn["host"],
-            "-p",
-            str(dsn["port"]),
-            "-U",
-            dsn["user"],
-            "-d",
-            DATABASE,
-            *pgtap_files,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert prove.returncode == 0, prove.stdout[-3000:] + prove.stderr[-2000:]
+    failure = pg_prove(dsn, DATABASE, PGTAP_FILES)
+    assert failure is None, failure
 
     # The service on the upgraded database: a seeded user logs in, and an admin (seeded as
     # such) changes a role through the reworked function.
