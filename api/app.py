@@ -21,7 +21,7 @@ from api.ratelimit import RateLimiter
 from api.routes import auth, ops, posts, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
-from api.sweeper import sweep_invitations
+from api.sweeper import drain_fanout, sweep_invitations
 
 log = logging.getLogger("gosocial.app")
 MAX_ID = 2**63 - 1
@@ -120,12 +120,16 @@ async def open_resources(app: App) -> None:
 
 
 async def start_sweeper(app: App) -> None:
-    sweep = sweep_invitations(app.ctx.users, app.ctx.settings.invitation_sweep_interval)
-    app.add_task(sweep, name="sweeper")
+    ctx = app.ctx
+    app.add_task(
+        sweep_invitations(ctx.users, ctx.settings.invitation_sweep_interval), name="sweeper"
+    )
+    app.add_task(drain_fanout(ctx.posts, ctx.settings.database_url), name="fanout")
 
 
 async def stop_sweeper(app: App) -> None:
-    await app.cancel_task("sweeper", raise_exception=False)
+    for name in ("sweeper", "fanout"):
+        await app.cancel_task(name, raise_exception=False)
 
 
 async def close_resources(app: App) -> None:

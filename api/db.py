@@ -191,6 +191,9 @@ class Posts:
     async def create_post(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
         return await self._pool.fetchval(_CREATE_POST, user_id, title, content, tags)
 
+    async def fan_out_queued(self, limit: int) -> int:
+        return await self._pool.fetchval(_FAN_OUT_QUEUED, limit)
+
     async def get_post(self, post_id: int) -> str:
         return await self._pool.fetchval(_GET_POST, post_id)
 
@@ -271,6 +274,7 @@ _USER_FEED = _call(
     "p_after_id",
 )
 _PURGE_EXPIRED_INVITATIONS = _call("purge_expired_invitations")
+_FAN_OUT_QUEUED = _call("fan_out_queued", "p_limit")
 _CREATE_POST = _call("create_post", "p_user_id", "p_title", "p_content", "p_tags")
 _GET_POST = _call("get_post", "p_post_id")
 _UPDATE_POST = _call(

@@ -2,8 +2,9 @@
 
 Thousands of random posts (through api.create_post, and inserted directly with past, tied and
 out-of-order times as the seed and DBAs do), deletes, moves in time, follows and unfollows,
-with a small timeline (so trims and horizons happen) and a small fan-out limit (so authors on
-both sides of it exist). After every batch, every page a reader can ask for (both sorts; no
+with a small timeline (so trims and horizons happen), a small fan-out limit (so authors on
+both sides of it exist) and a smaller inline limit (so posts wait in the fan-out queue, drained
+at random moments). After every batch, every page a reader can ask for (both sorts; no
 filter, since, until, both, tags, search; by offset and by cursor) must equal
 social.feed_read_time's page.
 """
@@ -21,6 +22,7 @@ import pytest
 import testing.postgresql
 
 SIZE, FANOUT, TRIM_EVERY = 12, 9, 2  # timeline entries, followers before pulling, trim period
+INLINE = 3  # followers above which a post is queued
 USERS, OPERATIONS, CHECK_EVERY = 24, 3000, 250
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 TAGS = ["go", "sql", "web"]
@@ -50,6 +52,7 @@ class World:
         # A few popular users gather most follows, so some pass the fan-out limit.
         self.weights: list[float] = []
         self.answered = {True: 0, False: 0}  # unfiltered pages the timeline answered, or not
+        self.checks_with_queue = 0  # readers checked while posts waited in the fan-out queue
 
     async def setup(self) -> None:
         for n in range(USERS):
@@ -64,6 +67,8 @@ class World:
 
     async def step(self) -> None:
         rng, conn = self.rng, self.conn
+        if rng.random() < 0.1:
+            await conn.execute("SELECT api.fan_out_queued($1)", rng.randint(1, 4))
         roll = rng.random()
         if roll < 0.45:
             author = rng.choice(self.users)
@@ -124,6 +129,9 @@ class World:
 
     async def check(self, reader: int) -> int:
         """Every page of every query shape for one reader; the number of pages compared."""
+        self.checks_with_queue += await self.conn.fetchval(
+            "SELECT EXISTS (SELECT FROM social.fanout_queue)"
+        )
         since = BASE + timedelta(minutes=self.rng.randint(0, 400))
         until = since + timedelta(minutes=self.rng.randint(0, 300))
         shapes = [
@@ -167,10 +175,11 @@ def test_the_timeline_feed_equals_the_read_time_feed(cluster: str) -> None:
         try:
             await conn.execute(
                 "UPDATE social.feed_settings SET timeline_size = $1, fanout_limit = $2, "
-                "trim_every = $3",
+                "trim_every = $3, fanout_inline_limit = $4",
                 SIZE,
                 FANOUT,
                 TRIM_EVERY,
+                INLINE,
             )
             world = World(conn, random.Random(20261128))
             await world.setup()
@@ -193,6 +202,7 @@ def test_the_timeline_feed_equals_the_read_time_feed(cluster: str) -> None:
                 **stats,
                 "answered": world.answered[True],
                 "fell_back": world.answered[False],
+                "checks_with_queue": world.checks_with_queue,
             }
         finally:
             await conn.close()
@@ -201,6 +211,7 @@ def test_the_timeline_feed_equals_the_read_time_feed(cluster: str) -> None:
     print(compared, stats)
     # The run exercised what it is meant to: pulled authors, trimmed timelines, many pages.
     assert stats["pulled"] >= 1 and stats["horizons"] >= 1, stats
+    assert stats["checks_with_queue"] >= 3, stats
     assert stats["longest"] <= SIZE + TRIM_EVERY * 4, stats
     assert compared > 1000, compared
     # Both paths were compared: hundreds of pages came from the timeline (first pages, since

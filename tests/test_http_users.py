@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
@@ -262,6 +263,31 @@ def test_feed_after_unfollow_drops_their_posts(client: httpx.Client, feed_world)
     me, friend, _, ids = feed_world
     assert client.put(f"/v1/users/{friend.id}/unfollow", headers=me.headers).status_code == 204
     assert [p["id"] for p in _feed(client, me, sort="asc")] == [ids[0], ids[2], ids[4]]
+
+
+def test_a_large_fan_out_reaches_followers_after_the_post(
+    client: httpx.Client, make_account, db: Database
+) -> None:
+    """Past fanout_inline_limit followers a post is queued: readers see it at once, and the
+    service's drainer (nothing else calls api.fan_out_queued here) copies it soon after."""
+    author, *followers = (make_account() for _ in range(3))
+    for follower in followers:
+        r = client.put(f"/v1/users/{author.id}/follow", headers=follower.headers)
+        assert r.status_code == 204
+    limit = db.fetchval("SELECT fanout_inline_limit FROM social.feed_settings")
+    db.fetch("UPDATE social.feed_settings SET fanout_inline_limit = 1")
+    try:
+        post = create_post(client, author, "for many")
+        for follower in followers:
+            assert _feed(client, follower, limit="1")[0]["id"] == post["id"]
+        deadline = time.monotonic() + 10
+        copied = "SELECT count(*) FROM social.timeline WHERE post_id = $1"
+        while db.fetchval(copied, post["id"]) < 1 + len(followers):
+            assert time.monotonic() < deadline, "the queued post was never copied"
+            time.sleep(0.05)
+        assert db.fetchval("SELECT count(*) FROM social.fanout_queue") == 0
+    finally:
+        db.fetch("UPDATE social.feed_settings SET fanout_inline_limit = $1", limit)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ BEGIN;
 
 -- The feed has three functions: the read-time query (the v1.0 feed, now with a keyset cursor),
 -- which is the reference the timeline is tested against and the answer to every page the
--- timeline cannot give exactly; the timeline path; and api.user_feed, which checks the
+-- timeline cannot give exactly; the timeline path (the timeline, merged with the posts of
+-- pulled authors and the posts still queued for fan-out); and api.user_feed, which checks the
 -- arguments and picks.
 
 DROP FUNCTION api.user_feed(bigint, integer, integer, text, text[], text, timestamptz, timestamptz);
@@ -206,6 +207,15 @@ BEGIN
                          ORDER BY p.created_at, p.id
                          LIMIT v_need) k
                  WHERE pf.follower_id = p_user_id
+                UNION
+                SELECT q.created_at, q.post_id
+                  FROM fanout_queue q
+                 WHERE EXISTS (SELECT FROM followers f
+                                WHERE f.user_id = q.author_id AND f.follower_id = p_user_id)
+                   AND q.created_at >= coalesce(p_since, '-infinity')
+                   AND q.created_at <= coalesce(p_until, 'infinity')
+                   AND (q.created_at, q.post_id) > (coalesce(p_after_created_at, '-infinity'),
+                                                    coalesce(p_after_id, 0))
                  ORDER BY 1, 2
                  LIMIT v_need) c;
     ELSE
@@ -235,6 +245,15 @@ BEGIN
                          ORDER BY p.created_at DESC, p.id DESC
                          LIMIT v_need) k
                  WHERE pf.follower_id = p_user_id
+                UNION
+                SELECT q.created_at, q.post_id
+                  FROM fanout_queue q
+                 WHERE EXISTS (SELECT FROM followers f
+                                WHERE f.user_id = q.author_id AND f.follower_id = p_user_id)
+                   AND q.created_at >= coalesce(p_since, '-infinity')
+                   AND q.created_at <= coalesce(p_until, 'infinity')
+                   AND (q.created_at, q.post_id) < (coalesce(p_after_created_at, 'infinity'),
+                                                    coalesce(p_after_id, 0))
                  ORDER BY 1 DESC, 2 DESC
                  LIMIT v_need) c;
         -- Exact when nothing is missing (no horizon), when since is above the horizon, or when
@@ -304,7 +323,8 @@ BEGIN
     END IF;
 
     -- Tag and text filters need the rows: only the read-time query answers them.
-    IF coalesce(cardinality(p_tags), 0) = 0 AND coalesce(p_search, '') = '' THEN
+    IF coalesce(cardinality(p_tags), 0) = 0 AND coalesce(p_search, '') = ''
+       AND (SELECT serve_from_timeline FROM feed_settings) THEN
         RETURN coalesce(
             social.feed_timeline(p_user_id, p_limit, p_offset, p_sort, p_since, p_until,
                                  p_after_created_at, p_after_id),

@@ -1,9 +1,9 @@
 -- The materialized timeline: fan-out on post, hybrid pull past fanout_limit, trim to
--- timeline_size with a horizon, backfill on follow, removal on unfollow, cascades, rebuild;
--- api.user_feed's cursor arguments.
+-- timeline_size with a horizon, backfill on follow, removal on unfollow, deletes, rebuild, the
+-- fan-out queue past fanout_inline_limit, serve_from_timeline; api.user_feed's cursor arguments.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(26);
+SELECT plan(37);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -11,6 +11,8 @@ CREATE FUNCTION pg_temp.entries(p_owner text) RETURNS text[] LANGUAGE sql STABLE
 $$ SELECT coalesce(array_agg(p.title ORDER BY t.created_at DESC, t.post_id DESC), '{}')
      FROM social.timeline t JOIN social.posts p ON p.id = t.post_id
     WHERE t.owner_id = pg_temp.uid(p_owner) $$;
+CREATE FUNCTION pg_temp.has_entry(p_owner text, p_title text) RETURNS boolean LANGUAGE sql STABLE AS
+$$ SELECT p_title = ANY (pg_temp.entries(p_owner)) $$;
 CREATE FUNCTION pg_temp.post(p_author text, p_title text, p_minute int) RETURNS bigint LANGUAGE sql AS
 $$ INSERT INTO social.posts (user_id, title, content, created_at)
    VALUES (pg_temp.uid(p_author), p_title, 'c', '2026-01-01'::timestamptz + p_minute * interval '1 minute')
@@ -84,6 +86,28 @@ INSERT INTO social.followers (user_id, follower_id) VALUES (pg_temp.uid('tl_star
 SELECT is((SELECT count(*)::int FROM social.pulled_follows WHERE follower_id = pg_temp.uid('tl_dan')), 1,
           'a new follower of a pulled author reads it at read time');
 
+-- past fanout_inline_limit followers a post is queued, merged at read time until it is copied
+UPDATE social.feed_settings SET fanout_inline_limit = 1;
+INSERT INTO social.followers (user_id, follower_id)
+VALUES (pg_temp.uid('tl_eve'), pg_temp.uid('tl_ann')), (pg_temp.uid('tl_eve'), pg_temp.uid('tl_dan'));
+SELECT pg_temp.post('tl_eve', 'e1', 200);
+SELECT ok(NOT pg_temp.has_entry('tl_dan', 'e1') AND NOT pg_temp.has_entry('tl_ann', 'e1'),
+          'a post of an author past fanout_inline_limit followers is not copied in its transaction');
+SELECT ok(pg_temp.has_entry('tl_eve', 'e1'), 'but enters its author''s own timeline at once');
+SELECT is(api.user_feed(pg_temp.uid('tl_dan'), 1, 0, 'desc', NULL, NULL, NULL, NULL)->0->>'title', 'e1',
+          'a queued post is merged into its followers'' pages');
+SELECT is(api.fan_out_queued(), 1, 'fan_out_queued takes the queued post');
+SELECT ok(pg_temp.has_entry('tl_dan', 'e1') AND pg_temp.has_entry('tl_ann', 'e1')
+          AND NOT EXISTS (SELECT FROM social.fanout_queue),
+          'copies it into each follower''s timeline and empties the queue');
+SELECT is(api.fan_out_queued(), 0, 'with nothing queued it takes nothing');
+SELECT pg_temp.post('tl_eve', 'e2', 201);
+SELECT api.delete_post((SELECT id FROM social.posts WHERE title = 'e2'), pg_temp.uid('tl_eve'));
+SELECT ok(NOT EXISTS (SELECT FROM social.fanout_queue) AND NOT pg_temp.has_entry('tl_eve', 'e2'),
+          'a queued post deleted leaves the queue and its author''s timeline');
+SELECT throws_ok('SELECT api.fan_out_queued(0)', 'SN400', 'limit must be positive', 'fan_out_queued(0) -> SN400');
+UPDATE social.feed_settings SET fanout_inline_limit = 100;
+
 -- a rebuild keeps everything the triggers kept (and refills what deletes and unfollows freed)
 CREATE TEMP VIEW tl_timeline AS
     SELECT t.* FROM social.timeline t JOIN social.users u ON u.id = t.owner_id WHERE u.username LIKE 'tl\_%';
@@ -92,9 +116,25 @@ SELECT social.rebuild_timelines();
 SELECT is((SELECT count(*)::int FROM (SELECT * FROM before_rebuild EXCEPT SELECT * FROM tl_timeline) x), 0,
           'a rebuild keeps every entry the triggers kept');
 
--- user deletion cascades
+-- serve_from_timeline off: pages come from the read-time query (here, a damaged timeline)
+DELETE FROM social.timeline WHERE owner_id = pg_temp.uid('tl_dan');
+SELECT isnt(api.user_feed(pg_temp.uid('tl_dan'), 20, 0, 'desc', NULL, NULL, NULL, NULL)::text,
+            social.feed_read_time(pg_temp.uid('tl_dan'), 20, 0, 'desc', NULL, NULL, NULL, NULL, NULL, NULL)::text,
+            'a damaged timeline shows in the feed');
+UPDATE social.feed_settings SET serve_from_timeline = false;
+SELECT is(api.user_feed(pg_temp.uid('tl_dan'), 20, 0, 'desc', NULL, NULL, NULL, NULL)::text,
+          social.feed_read_time(pg_temp.uid('tl_dan'), 20, 0, 'desc', NULL, NULL, NULL, NULL, NULL, NULL)::text,
+          'unless serve_from_timeline is off');
+UPDATE social.feed_settings SET serve_from_timeline = true;
+
+-- user deletion: their posts and their own timeline go
+CREATE TEMP TABLE cat AS SELECT pg_temp.uid('tl_cat') AS id;
 SELECT api.delete_user(pg_temp.uid('tl_cat'));
-SELECT is(pg_temp.entries('tl_ann'), '{}'::text[], 'a deleted user''s posts leave every timeline');
+SELECT is((SELECT count(*)::int FROM social.timeline t
+            WHERE NOT EXISTS (SELECT FROM social.posts p WHERE p.id = t.post_id)), 0,
+          'a deleted user''s posts leave every timeline');
+SELECT is((SELECT count(*)::int FROM social.timeline WHERE owner_id = (SELECT id FROM cat)), 0,
+          'and their own timeline goes');
 
 -- cursor arguments
 SELECT throws_ok(format('SELECT api.user_feed(%s, 20, 0, %L, NULL, NULL, NULL, NULL, now(), NULL)', pg_temp.uid('tl_ann'), 'desc'),
