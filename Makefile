@@ -16,9 +16,14 @@ help: ## list the targets
 install: ## install Debian packages and the virtualenv (idempotent)
 	@scripts/bootstrap.sh
 
-lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml's ranges
+lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml's ranges, and its runtime subset
 	$(VENV)/bin/pip-compile -q --generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
 		--upgrade -o requirements.lock pyproject.toml
+	@# The container image's lock: the same pins less the dev extra. Seeded with the full lock and
+	@# compiled without --upgrade, so pip-compile keeps every pin and only drops the dev-only ones.
+	cp requirements.lock requirements-runtime.lock
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		-o requirements-runtime.lock pyproject.toml
 
 run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
 	@scripts/run.sh
