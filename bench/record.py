@@ -1,7 +1,8 @@
 """What a run writes under bench/results/<run>/, and reads back to render the report.
 
     results.jsonl  one row per line, appended once measured (a run that breaks keeps its rows)
-    run.json       the configuration, the machine and versions, the load average, the feed plans
+    run.json       the configuration, the machine and versions, the load average, the feed plans,
+                   measures that are not loads (timeline storage, fan-out catch-up)
 
 The raw outputs of the tools (<row id>.json, .wrk.txt, .pgbench.txt) and the server logs sit
 beside them.
@@ -59,6 +60,7 @@ class Record:
     config: Config
     rows: dict[str, Row] = field(default_factory=dict)  # in the order they were measured
     facts: dict[str, str] = field(default_factory=dict)  # machine and versions
+    measures: dict[str, str] = field(default_factory=dict)  # storage, fan-out catch-up
     load: list[LoadAverage] = field(default_factory=list)
     explains: list[tuple[str, str]] = field(default_factory=list)  # (label, plan)
 
@@ -76,6 +78,7 @@ class Record:
         run = {
             "config": self.config.to_json(),
             "facts": self.facts,
+            "measures": self.measures,
             "load": [asdict(sample) for sample in self.load],
             "explains": [list(explain) for explain in self.explains],
         }
@@ -91,6 +94,7 @@ class Record:
             config=Config.from_json(run["config"]),
             rows={row.id: row for row in rows},
             facts=run["facts"],
+            measures=run.get("measures", {}),
             load=[LoadAverage(**sample) for sample in run["load"]],
             explains=[(label, plan) for label, plan in run["explains"]],
         )

@@ -118,6 +118,69 @@ def targets(run: Record) -> list[str]:
     return out
 
 
+def timeline_targets(run: Record) -> list[str]:
+    """Issue 11: the materialized timeline and the service path."""
+    out: list[str] = []
+
+    def verdict(name: str, ok: bool | None, text: str = "") -> None:
+        mark = "not measured" if ok is None else ("**met**" if ok else "**missed**")
+        out.append(f"- {name}: {mark}" + (f" — {text}" if text else ""))
+
+    def times(name: str, ours_id: str, base_id: str, factor: float) -> None:
+        ours, base = get(run, ours_id), get(run, base_id)
+        if not (ours and base):
+            return verdict(name, None)
+        gain = ours.rps / base.rps
+        verdict(
+            name,
+            gain >= factor,
+            f"{fmt_rps(ours.rps)} vs {fmt_rps(base.rps)} req/s = x{gain:.2f}; "
+            f"p99 {fmt_ms(ours.p99)} vs {fmt_ms(base.p99)} ms",
+        )
+
+    def p99_within(name: str, ours_id: str, base_id: str, factor: float) -> None:
+        ours, base = get(run, ours_id), get(run, base_id)
+        if not (ours and base):
+            return verdict(name, None)
+        verdict(
+            name,
+            ours.p99 <= factor * base.p99,
+            f"p99 {fmt_ms(ours.p99)} vs {fmt_ms(base.p99)} ms = x{ours.p99 / base.p99:.2f}",
+        )
+
+    times("feed (following 50) ≥ 1.25x its v1.0 self", "feed", "feed_v1", 1.25)
+    times("feed ahead of PostgREST calling the same function", "feed", "postgrest_feed", 1.0)
+    times("feed throughput ≥ 80% of GET /v1/posts/{id}", "feed", "get_post", 0.8)
+    feed = get(run, "feed")
+    verdict(
+        "feed p99 ≤ 30 ms at 32 connections",
+        None if feed is None else feed.p99 <= 30,
+        "" if feed is None else f"p99 {fmt_ms(feed.p99)} ms",
+    )
+    times("readers following 500 ≥ 5x the v1.0 self", "feed_500", "feed_500_v1", 5)
+    times("readers following 5,000 ≥ 30x the v1.0 self", "feed_5000", "feed_5000_v1", 30)
+    p99_within("following 5,000: p99 within 1.5x of following 50", "feed_5000", "feed", 1.5)
+    p99_within(
+        "page 100 by cursor: p99 within 1.5x of page 1", "feed_500_cursor_p100", "feed_500", 1.5
+    )
+    for load in ("post_followers_10", "post_followers_1000", "post_followers_10000",
+                 "post_followers_50000", "follow"):  # fmt: skip
+        result = get(run, load)
+        verdict(
+            f"{run.rows[load].title if load in run.rows else load}: p99 ≤ 50 ms",
+            None if result is None else result.p99 <= 50,
+            "" if result is None else f"p99 {fmt_ms(result.p99)} ms, {fmt_rps(result.rps)} req/s",
+        )
+    times(
+        "uncached GET /v1/users/{id} ahead of PostgREST", "get_user_uncached",
+        "postgrest_get_user", 1.0,
+    )  # fmt: skip
+    times("cached GET /v1/users/{id} ≥ 70% of Sanic + one Redis GET", "get_user_cached",
+          "ceiling_redis", 0.7)  # fmt: skip
+    out += [f"- {key}: {value}" for key, value in run.measures.items()]
+    return out
+
+
 def observations(run: Record) -> list[str]:
     out: list[str] = []
     cached, quiet = get(run, "get_user_cached"), get(run, "get_user_no_access_log")
@@ -214,7 +277,11 @@ def render(run: Record) -> str:
         "its p99 over the p99 of the same GETs without logins). Errors: connection errors, "
         "timeouts and non-2xx answers.",
         "",
-        "## Targets (issue 6)",
+        "## Targets (issue 11: the timeline, the service path)",
+        "",
+        *timeline_targets(run),
+        "",
+        "## Earlier targets (issue 6)",
         "",
         *targets(run),
         "",

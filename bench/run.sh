@@ -46,7 +46,7 @@ export BENCH_POSTGREST=$postgrest_bin
 # The cluster is reused while this stamp matches: what was deployed and seeded, and how.
 stamp=$(
   {
-    cat sqitch.plan sqitch.conf db/seed/seed.sql
+    cat sqitch.plan sqitch.conf db/seed/seed.sql bench/cohorts.sql
     find db/schema db/functions -type f -name '*.sql' | sort | xargs cat
     printf '%s\n' "${datasets[@]}"
     pg_config --version 2>/dev/null || ls /usr/lib/postgresql
@@ -105,7 +105,11 @@ if [ "${BENCH_RESEED:-0}" = 1 ] || [ ! -f "$pg_dir/STAMP" ] || [ "$(cat "$pg_dir
     start=$(date +%s)
     psql "$admin_url/$db" -Xq -v ON_ERROR_STOP=1 -v users="$users" -v posts="$posts" \
       -v follows="$follows" -f db/seed/seed.sql >/dev/null
-    psql "$admin_url/$db" -Xq -c "VACUUM (ANALYZE) social.users, social.followers, social.posts, social.comments"
+    if [ "$spec" = "${datasets[0]}" ]; then
+      echo "  adding the cohorts of bench/cohorts.sql"
+      psql "$admin_url/$db" -Xq -v ON_ERROR_STOP=1 -v users="$users" -f bench/cohorts.sql
+    fi
+    psql "$admin_url/$db" -Xq -c "VACUUM (ANALYZE) social.users, social.followers, social.posts, social.comments, social.timeline"
     echo "  seeded $db in $(($(date +%s) - start)) s"
   done
   echo "$stamp" >"$pg_dir/STAMP"

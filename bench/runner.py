@@ -31,6 +31,7 @@ import bcrypt
 import jwt
 import orjson
 
+from api.pages import Cursors
 from bench import report
 from bench.config import BCRYPT_COST, BENCH, REPORT, RESULTS, ROOT, Config, Dataset
 from bench.processes import Processes
@@ -99,10 +100,13 @@ class Runner:
             self.sql(
                 ds.db,
                 f"DELETE FROM social.posts WHERE id > {ds.posts};"
+                " DELETE FROM social.followers WHERE created_at >= '2026-01-01';"
                 " DELETE FROM social.refresh_tokens;"
                 " DELETE FROM social.users WHERE username LIKE 'bench-%';",
             )
             self.write_tokens(ds)
+        self.write_cohorts(main)
+        self.measure_timelines(main)
         # Logins: a few users with cost-12 hashes, as real accounts have (the seed uses cost 4).
         digest = bcrypt.hashpw(LOGIN_PASSWORD.encode(), bcrypt.gensalt(BCRYPT_COST)).decode()
         values = ", ".join(
@@ -155,24 +159,85 @@ class Runner:
         signed like api/security.py signs them, valid for the whole run."""
         rng = random.Random(f"tokens-{ds.db}")
         ids = rng.sample(range(3, ds.users + 1), self.cfg.token_count(ds))
-        now = int(time.time())
-        rows = []
-        for uid in ids:
-            claims = {
-                "sub": str(uid),
-                "iat": now,
-                "nbf": now - 60,
-                "exp": now + 4 * 3600,
-                "iss": "gosocial",
-                "aud": "gosocial",
-                "jti": secrets.token_hex(16),
-                "typ": "access",
-            }
-            rows.append((uid, jwt.encode(claims, self.secret, algorithm="HS256")))
+        rows = [(uid, self.access_token(uid)) for uid in ids]
         self.tokens[ds.db] = rows
-        (self.data / f"tokens_{ds.db}.txt").write_text(
-            "".join(f"{uid} {token}\n" for uid, token in rows)
+        self.write_rows(f"tokens_{ds.db}.txt", rows)
+
+    def write_cohorts(self, ds: Dataset) -> None:
+        """Token files of bench/cohorts.sql's users, `tokens_<db>_<cohort>.txt`; for the readers
+        of 500, also with a cursor to the start of page 10 and of page 100 of their feed, signed
+        as the service signs them (api/pages.py)."""
+        listed = self.sql(
+            ds.db,
+            "SELECT cohort, user_id FROM public.bench_cohorts ORDER BY cohort, user_id"
+            " -- written by bench/cohorts.sql",
         )
+        cohorts: dict[str, list[int]] = {}
+        for line in listed.splitlines():
+            cohort, member = line.split("|")
+            cohorts.setdefault(cohort, []).append(int(member))
+        cursors = Cursors(self.secret)
+        for cohort, ids in cohorts.items():
+            rows = [(uid, self.access_token(uid)) for uid in ids]
+            self.write_rows(f"tokens_{ds.db}_{cohort}.txt", rows)
+            if cohort != "readers_500":
+                continue
+            for page in (10, 100):
+                lines = []
+                for uid, token in rows:
+                    item = orjson.loads(
+                        self.sql(
+                            ds.db,
+                            f"SELECT coalesce(api.user_feed(p_user_id => {uid}, p_limit => 1,"
+                            f" p_offset => {20 * (page - 1) - 1}, p_sort => 'desc', p_tags => NULL,"
+                            " p_search => NULL, p_since => NULL, p_until => NULL) -> 0, 'null')",
+                        )
+                    )
+                    if item is None:  # a feed shorter than the page: not a caller here
+                        continue
+                    cursor = cursors.issue(f"feed:{uid}", "desc", item["created_at"], item["id"])
+                    lines.append(f"{uid} {token} {cursor}\n")
+                (self.data / f"tokens_{ds.db}_{cohort}_page{page}.txt").write_text("".join(lines))
+
+    def measure_timelines(self, ds: Dataset) -> None:
+        """What the materialized timelines cost on disk (table and both indexes)."""
+        self.sql(ds.db, "VACUUM (ANALYZE) social.timeline")
+        entries, owners, size, n = self.sql(
+            ds.db,
+            "SELECT (SELECT reltuples::bigint FROM pg_class"
+            " WHERE oid = 'social.timeline'::regclass),"
+            " (SELECT count(*) FROM social.users),"
+            " pg_total_relation_size('social.timeline'),"
+            " (SELECT timeline_size FROM social.feed_settings)",
+        ).split("|")
+        per_user = int(size) / int(owners)
+        self.record.measures.update(
+            {
+                "timeline entries": f"{int(entries):,} (N = {int(n):,} per user)",
+                "timeline size with its indexes": f"{int(size) / 2**30:.2f} GiB "
+                f"for {int(owners):,} users",
+                "timeline bytes per user": f"{per_user / 1024:.1f} kB "
+                f"({int(size) / max(int(entries), 1):.0f} bytes per entry)",
+            }
+        )
+
+    def access_token(self, uid: int) -> str:
+        """An access token signed like api/security.py signs them, valid for the whole run."""
+        now = int(time.time())
+        claims = {
+            "sub": str(uid),
+            "iat": now,
+            "nbf": now - 60,
+            "exp": now + 4 * 3600,
+            "iss": "gosocial",
+            "aud": "gosocial",
+            "jti": secrets.token_hex(16),
+            "typ": "access",
+        }
+        return jwt.encode(claims, self.secret, algorithm="HS256")
+
+    def write_rows(self, name: str, rows: list[tuple[int, str]]) -> None:
+        (self.data / name).write_text("".join(f"{uid} {token}\n" for uid, token in rows))
 
     # -- the steps ---------------------------------------------------------------------------
 
@@ -203,9 +268,13 @@ class Runner:
                     for row in self.login_storm(load, port):
                         keep(row)
                     continue
+                if load.before:
+                    self.sql(stage.server.db, load.before)
                 keep(row_of(load, self.wrk(load, port)))
+                if load.after:
+                    self.sql(stage.server.db, load.after)
                 if load.writes:
-                    self.settle(stage.server.db)
+                    self.settle(stage.server.db, load.id)
         if stage.ceiling:
             self.step(stage.ceiling)
             for row in held:
@@ -227,10 +296,24 @@ class Runner:
         ms = per_hash * 1000
         return Result(step.cores / per_hash, ms, ms, 3, 0, f"{ms:.0f} ms per hash")
 
-    def settle(self, db: str) -> None:
-        """After writes: vacuum (the trigram GIN pending lists, dead tuples) and checkpoint now,
-        rather than let autovacuum and the checkpointer take CPU from the next scenario."""
-        self.sql(db, "VACUUM (ANALYZE) social.posts")
+    def settle(self, db: str, after: str = "") -> None:
+        """After writes: finish the queued fan-out (the service's drainers copy it while the
+        service runs; `after` names the load, and the wait is recorded), then vacuum (the
+        trigram GIN pending lists, dead tuples) and checkpoint now, rather than let autovacuum
+        and the checkpointer take CPU from the next scenario."""
+        started, deadline = time.monotonic(), time.monotonic() + 600
+        if not after:  # no service: copy here
+            while self.sql(db, "SELECT api.fan_out_queued(50)") != "0":
+                pass
+        while self.sql(db, "SELECT EXISTS (SELECT FROM social.fanout_queue)") == "t":
+            if time.monotonic() > deadline:
+                raise SystemExit("the fan-out queue did not drain in 600 s")
+            time.sleep(0.2)
+        if after:
+            self.record.measures[f"queued fan-out done, after {after}"] = (
+                f"{time.monotonic() - started:.1f} s after the load ended"
+            )
+        self.sql(db, "VACUUM (ANALYZE) social.posts, social.timeline")
         self.sql(db, "CHECKPOINT")
 
     # -- servers -----------------------------------------------------------------------------
@@ -342,9 +425,10 @@ class Runner:
         }
         argv = ["wrk", "-t", str(threads), "-c", str(connections), "--latency", "--timeout", "10s"]
         script = str(LUA / load.script)
-        if load.warmup and self.cfg.warmup > 0:
+        warmup = self.cfg.warmup if load.warmup_seconds is None else load.warmup_seconds
+        if load.warmup and warmup > 0:
             subprocess.run(
-                [*argv, "-d", f"{self.cfg.warmup}s", "-s", script, url],
+                [*argv, "-d", f"{warmup}s", "-s", script, url],
                 env={**env, "BENCH_OUT": str(self.dir / f"{load.id}.warmup.json")},
                 check=True,
                 stdout=subprocess.DEVNULL,

@@ -28,9 +28,12 @@ class Wrk:
     note: str = ""
     script: str = "request.lua"
     warmup: bool = True
+    warmup_seconds: int | None = None  # None: Config.warmup
     writes: bool = False  # vacuum and checkpoint after it, rather than during the next load
     connections: int | None = None  # None: Config.connections
     threads: int | None = None  # None: Config.threads
+    before: str = ""  # SQL (as postgres, on the stage's database) run just before the load
+    after: str = ""  # and just after it
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,124 @@ Step = Stage | Pgbench | Bcrypt
 def tokens_env(ds: Dataset, *, hot: int = 0, ids: str = "none") -> dict[str, str]:
     """Callers for request.lua: all token holders of `ds`, or the first `hot` of them."""
     return {"BENCH_TOKENS": f"tokens_{ds.db}.txt", "BENCH_HOT": str(hot), "BENCH_IDS": ids}
+
+
+def cohort_env(ds: Dataset, cohort: str, *, page: int = 1) -> dict[str, str]:
+    """Callers from one cohort of bench/cohorts.sql; from page 2 on, with their cursor."""
+    name = f"tokens_{ds.db}_{cohort}" + (f"_page{page}" if page > 1 else "")
+    return {"BENCH_TOKENS": f"{name}.txt", "BENCH_HOT": "0", "BENCH_IDS": "none"}
+
+
+# The same service on the same data answering every page with the read-time query (the v1.0
+# feed's, with a keyset cursor): its v1.0 self.
+READ_TIME_ON = "UPDATE social.feed_settings SET serve_from_timeline = false"
+READ_TIME_OFF = "UPDATE social.feed_settings SET serve_from_timeline = true"
+WRITE_CONNECTIONS = 8
+# Each connection posts twice a second: 16 posts/s, which a 10,000-follower author turns into
+# 160,000 timeline entries/s for the drainers; a closed loop would queue more than they copy.
+WRITE_PACE_MS = "500"
+
+
+def feeds(cfg: Config) -> tuple[Wrk, ...]:
+    """The feed by the timeline and by the read-time query, for readers following 50, 500 and
+    5,000 users; deeper pages by cursor and by offset."""
+    main = cfg.main
+    path = {"BENCH_PATH": "/v1/users/feed"}
+    everyone = {**tokens_env(main), **path}
+    loads = [
+        Wrk(
+            "feed_v1",
+            "GET /v1/users/feed, default page, read-time query (v1.0 self)",
+            everyone,
+            note="serve_from_timeline off",
+            before=READ_TIME_ON,
+            after=READ_TIME_OFF,
+        ),
+    ]
+    for follows in (500, 5000):
+        readers = {**cohort_env(main, f"readers_{follows}"), **path}
+        loads += [
+            Wrk(
+                f"feed_{follows}",
+                f"GET /v1/users/feed, readers following {follows:,}",
+                readers,
+                note="50 readers (bench/cohorts.sql)",
+            ),
+            Wrk(
+                f"feed_{follows}_v1",
+                f"GET /v1/users/feed, readers following {follows:,}, read-time query (v1.0 self)",
+                readers,
+                note="serve_from_timeline off",
+                before=READ_TIME_ON,
+                after=READ_TIME_OFF,
+            ),
+        ]
+    for page in (10, 100):
+        offset = 20 * (page - 1)
+        loads += [
+            Wrk(
+                f"feed_500_cursor_p{page}",
+                f"GET /v1/users/feed?cursor=..., page {page}, readers following 500",
+                {
+                    **cohort_env(main, "readers_500", page=page),
+                    "BENCH_PATH": "/v1/users/feed?cursor={cursor}",
+                },
+                note="past the timeline's 800 entries from page 41" if page > 40 else "",
+            ),
+            Wrk(
+                f"feed_500_offset_p{page}",
+                f"GET /v1/users/feed?offset={offset}, page {page}, readers following 500",
+                {
+                    **cohort_env(main, "readers_500"),
+                    "BENCH_PATH": f"/v1/users/feed?offset={offset}",
+                },
+            ),
+        ]
+    return tuple(loads)  # fmt: skip
+
+
+def fan_out_writes(cfg: Config, post: str) -> tuple[Wrk, ...]:
+    """Posts by authors with 10 to 50,000 followers, and follows (with their backfill)."""
+    main = cfg.main
+    paced = {"BENCH_DELAY_MS": WRITE_PACE_MS}
+    loads = [
+        Wrk(
+            f"post_followers_{n}",
+            f"POST /v1/posts, author with {n:,} followers, {WRITE_CONNECTIONS} connections paced",
+            {
+                **cohort_env(main, f"author_{n}"),
+                **paced,
+                "BENCH_METHOD": "POST",
+                "BENCH_PATH": "/v1/posts",
+                "BENCH_BODY": post,
+            },
+            note="each connection every 0.5 s" + ("; pulled (above F)" if n > 10000 else ""),
+            warmup=False,
+            writes=True,
+            connections=WRITE_CONNECTIONS,
+            threads=1,
+        )
+        for n in (10, 1000, 10000, 50000)
+    ]
+    loads.append(
+        Wrk(
+            "follow",
+            f"PUT /v1/users/{{id}}/follow (with backfill), {WRITE_CONNECTIONS} connections",
+            {
+                **tokens_env(main),
+                "BENCH_METHOD": "PUT",
+                "BENCH_PATH": "/v1/users/{id}/follow",
+                "BENCH_IDS": "range",
+                "BENCH_ID_MAX": str(main.users),
+            },
+            note="random targets: the rare 409 (already followed) counts as an error",
+            warmup=False,
+            writes=True,
+            connections=WRITE_CONNECTIONS,
+            threads=1,
+        )
+    )
+    return tuple(loads)  # fmt: skip
 
 
 def plan(cfg: Config, first_pgbench_post: int) -> list[Step]:
@@ -151,10 +272,12 @@ def service(cfg: Config) -> list[Stage]:
     )
     # Reads first, then writes, then the GETs the login storm is compared with, then the storm
     # (its hashes outlive the run: the service is restarted after it).
-    cached = (
+    cached: tuple[Wrk | LoginStorm, ...] = (
         Wrk("feed", "GET /v1/users/feed, default page",
             {**everyone, "BENCH_PATH": "/v1/users/feed"},
-            ceiling="pg_feed", note=f"{cfg.token_count(main):,} random users"),
+            ceiling="pg_feed", warmup_seconds=10,  # the first load: fills the user cache
+            note=f"{cfg.token_count(main):,} random users, following 50"),
+        *feeds(cfg),
         Wrk("feed_filtered", f"GET /v1/users/feed{FILTER_QUERY}",
             {**everyone, "BENCH_PATH": "/v1/users/feed" + FILTER_QUERY},
             ceiling="pg_feed_filtered"),
@@ -168,6 +291,7 @@ def service(cfg: Config) -> list[Stage]:
         Wrk("patch_post", "PATCH /v1/posts/{id} (right version)", {},
             ceiling="pg_update_post", note="each post on one connection at a time",
             script="patch.lua", warmup=False, writes=True),
+        *fan_out_writes(cfg, post),
         Wrk("get_user_cached", "GET /v1/users/{id}, warm cache", get_user,
             ceiling="ceiling_redis", note=f"{cfg.hot:,} callers and targets, all cached"),
         LoginStorm(

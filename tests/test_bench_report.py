@@ -84,7 +84,7 @@ def test_each_row_against_its_ceiling(record: Record, report: str) -> None:
 
 
 def test_targets_met_or_missed_as_the_figures_say(record: Record, report: str) -> None:
-    targets = section(report, "## Targets (issue 6)").strip().splitlines()
+    targets = section(report, "## Earlier targets (issue 6)").strip().splitlines()
     assert targets == [
         "- cached GET /v1/users/{id} ≥ 50% of Sanic + one Redis GET: **met** — "
         "4,513 vs 6,837 req/s = 66%",
@@ -105,7 +105,8 @@ def test_targets_met_or_missed_as_the_figures_say(record: Record, report: str) -
     assert feed.result is not None
     faster = replace(feed, result=replace(feed.result, rps=1400.0, p99=45.0))
     text = section(
-        render(replace(record, rows={**record.rows, "feed": faster})), "## Targets (issue 6)"
+        render(replace(record, rows={**record.rows, "feed": faster})),
+        "## Earlier targets (issue 6)",
     )
     assert "with 32 connections: **met** — p99 45.00 ms" in text
     assert "same function: **met** — 1,400 vs 2,558 = 55%" in text
@@ -159,3 +160,30 @@ def test_rendered_again_from_the_command_line(report: str, tmp_path: Path) -> No
     )
     assert out.read_text() == report
     assert "raw outputs in `bench/results/20261124T113250Z/`" in report
+
+
+def test_timeline_targets_follow_the_figures(record: Record) -> None:
+    """Issue 11's verdicts: the timeline against its v1.0 self, PostgREST and a point read."""
+    feed = record.rows["feed"]
+    assert feed.result is not None
+    rows = {
+        **record.rows,
+        "feed": replace(feed, result=replace(feed.result, rps=2000.0, p99=25.0)),
+        "feed_v1": replace(feed, id="feed_v1", result=replace(feed.result, rps=1000.0)),
+        "post_followers_10000": Row(
+            "post_followers_10000", "POST /v1/posts, author with 10,000 followers",
+            replace(feed.result, p99=61.0),
+        ),
+    }  # fmt: skip
+    measures = {"timeline bytes per user": "78.0 kB (95 bytes per entry)"}
+    text = section(
+        render(replace(record, rows=rows, measures=measures)),
+        "## Targets (issue 11: the timeline, the service path)",
+    )
+    assert "≥ 1.25x its v1.0 self: **met** — 2,000 vs 1,000 req/s = x2.00" in text
+    assert "ahead of PostgREST calling the same function: **met** — 2,000 vs 1,159" in text
+    assert "≥ 80% of GET /v1/posts/{id}: **met** — 2,000 vs 2,393 req/s = x0.84" in text
+    assert "feed p99 ≤ 30 ms at 32 connections: **met** — p99 25.00 ms" in text
+    assert "10,000 followers: p99 ≤ 50 ms: **missed** — p99 61.00 ms" in text
+    assert "readers following 500 ≥ 5x the v1.0 self: not measured" in text
+    assert "- timeline bytes per user: 78.0 kB (95 bytes per entry)" in text

@@ -4,6 +4,8 @@
 --   BENCH_IDS=range  {id} is uniform in 1..$BENCH_ID_MAX
 --   BENCH_HOT=N      callers are the first N rows of tokens.txt (0 or unset: all rows)
 --   BENCH_AUTH=none  no Authorization header
+--   BENCH_DELAY_MS=N each connection waits N ms before each request (a paced load, not a flood)
+-- {cursor} is the caller's third column in the tokens file (a feed cursor the runner signed).
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
 
@@ -11,6 +13,11 @@ local method, path, body, ids, id_max, auth
 local callers = {}
 
 setup = common.setup
+
+local pace = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pace then
+  function delay() return pace end
+end
 
 function init(_)
   common.init()
@@ -25,7 +32,7 @@ function init(_)
     if hot > 0 and i > hot then break end
     local headers = { ["Content-Type"] = "application/json" }
     if auth then headers["Authorization"] = "Bearer " .. row[2] end
-    callers[#callers + 1] = { uid = row[1], headers = headers }
+    callers[#callers + 1] = { uid = row[1], headers = headers, cursor = row[3] }
   end
 end
 
@@ -40,6 +47,7 @@ function request()
   local p, b = path, body
   if id then p = p:gsub("{id}", id) end
   p = p:gsub("{uid}", caller.uid)
+  if caller.cursor then p = p:gsub("{cursor}", caller.cursor) end
   if b then
     if id then b = b:gsub("{id}", id) end
     b = b:gsub("{uid}", caller.uid)

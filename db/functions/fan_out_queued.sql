@@ -33,7 +33,7 @@ BEGIN
 
     -- As when posting: the author lock orders the copy with follows and unfollows; an author
     -- past fanout_limit followers becomes pulled and its followers read it at read time.
-    PERFORM social.lock_author(a, true) FROM unnest(v_authors) a ORDER BY a;
+    PERFORM social.lock_authors(v_authors, true);
     PERFORM social.pull_authors(v_authors);
     PERFORM social.fan_out(v_posts, true);
     DELETE FROM fanout_queue WHERE post_id = ANY (v_posts);

@@ -94,16 +94,27 @@ CREATE TABLE social.pulled_follows (
 );
 CREATE INDEX pulled_follows_author_idx ON social.pulled_follows (author_id);
 
--- Writes that change whose timelines hold an author's posts serialize on the author: posting
--- takes this lock exclusively, following and unfollowing share it. Without it a post and a
--- follow committing together could each miss the other (the post not fanned out to the new
--- follower, the backfill not seeing the post).
-CREATE FUNCTION social.lock_author(p_author_id bigint, p_exclusive boolean) RETURNS void
-LANGUAGE sql AS $$
-    SELECT CASE WHEN p_exclusive
-                THEN pg_advisory_xact_lock(1952805748, (p_author_id % 2147483647)::integer)
-                ELSE pg_advisory_xact_lock_shared(1952805748, (p_author_id % 2147483647)::integer)
-           END
+-- Writes that change whose timelines hold an author's posts serialize on the author: copying
+-- its posts takes this lock exclusively, following and unfollowing share it. Without it a post
+-- and a follow committing together could each miss the other (the post not fanned out to the
+-- new follower, the backfill not seeing the post). Authors share 1,024 locks, taken in order:
+-- a bulk follow of 100,000 authors in one statement takes at most 1,024 entries of the lock
+-- table (one per author ran out of shared memory), and two statements never deadlock.
+CREATE FUNCTION social.lock_authors(p_author_ids bigint[], p_exclusive boolean) RETURNS void
+LANGUAGE plpgsql
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_bucket integer;
+BEGIN
+    FOR v_bucket IN SELECT DISTINCT (a % 1024)::integer FROM unnest(p_author_ids) a ORDER BY 1 LOOP
+        IF p_exclusive THEN
+            PERFORM pg_advisory_xact_lock(1952805748, v_bucket);
+        ELSE
+            PERFORM pg_advisory_xact_lock_shared(1952805748, v_bucket);
+        END IF;
+    END LOOP;
+END;
 $$;
 
 -- Keep the newest timeline_size entries of each owner; record what went below the horizon.
@@ -217,7 +228,7 @@ BEGIN
              WHERE NOT EXISTS (SELECT FROM pulled_authors pa WHERE pa.author_id = n.user_id)) a;
 
     IF v_inline IS NOT NULL THEN
-        PERFORM social.lock_author(a, true) FROM unnest(v_inline) a;
+        PERFORM social.lock_authors(v_inline, true);
         PERFORM social.pull_authors(v_inline);
     END IF;
     PERFORM social.fan_out(array_agg(id) FILTER (WHERE user_id = ANY (v_inline)), true),
@@ -275,7 +286,7 @@ LANGUAGE plpgsql
 SET search_path = social, pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM social.lock_author(NEW.user_id, true);
+    PERFORM social.lock_authors(ARRAY[NEW.user_id], true);
     DELETE FROM timeline WHERE post_id = NEW.id;
     DELETE FROM fanout_queue WHERE post_id = NEW.id;
     PERFORM social.fan_out(ARRAY[NEW.id], true);
@@ -296,8 +307,7 @@ AS $$
 DECLARE
     v_size integer := (SELECT timeline_size FROM feed_settings);
 BEGIN
-    PERFORM social.lock_author(a.user_id, false)
-       FROM (SELECT DISTINCT user_id FROM new_follows ORDER BY user_id) a;
+    PERFORM social.lock_authors(array_agg(user_id), false) FROM new_follows;
 
     INSERT INTO pulled_follows (follower_id, author_id)
     SELECT n.follower_id, n.user_id
@@ -355,8 +365,7 @@ LANGUAGE plpgsql
 SET search_path = social, pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM social.lock_author(a.user_id, false)
-       FROM (SELECT DISTINCT user_id FROM old_follows ORDER BY user_id) a;
+    PERFORM social.lock_authors(array_agg(user_id), false) FROM old_follows;
 
     DELETE FROM pulled_follows pf
      USING old_follows o

@@ -18,7 +18,7 @@ DROP FUNCTION social.timeline_after_user_delete();
 DROP FUNCTION social.pull_authors(bigint[]);
 DROP FUNCTION social.fan_out(bigint[], boolean);
 DROP FUNCTION social.trim_timelines(bigint[]);
-DROP FUNCTION social.lock_author(bigint, boolean);
+DROP FUNCTION social.lock_authors(bigint[], boolean);
 DROP TABLE social.fanout_queue, social.pulled_follows, social.pulled_authors, social.timeline_horizons,
            social.timeline, social.feed_settings;
 
