@@ -17,6 +17,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from api.replicas import REMEMBER, UNKNOWN
+
 log = logging.getLogger("gosocial.cache")
 
 
@@ -104,20 +106,45 @@ class UserCache:
 
     async def peek(self, *user_ids: int) -> list[bytes | None]:
         """What Redis holds for these users, in one round trip (None: a miss or no Redis)."""
+        return (await self.peek_with_position(None, *user_ids))[0]
+
+    async def peek_with_position(
+        self, writer: int | None, *user_ids: int
+    ) -> tuple[list[bytes | None], str | None]:
+        """`peek`, and in the same round trip the WAL position of `writer`'s last write (None:
+        none kept; replicas.UNKNOWN: no Redis to tell, or no `writer` asked about)."""
         redis = self._live()
         if redis is None:
-            return [None] * len(user_ids)
+            return [None] * len(user_ids), UNKNOWN
+        keys = [f"user-{i}" for i in user_ids]
+        if writer is not None:
+            keys.append(f"lsn-{writer}")
         try:
             # bytes: the client is made without decode_responses
-            found = cast(list[bytes | None], await redis.mget([f"user-{i}" for i in user_ids]))
+            found = cast(list[bytes | None], await redis.mget(keys))
         except (RedisError, OSError) as exc:
             self._fail(exc)
-            return [None] * len(user_ids)
+            return [None] * len(user_ids), UNKNOWN
         self._breaker.ok()
-        hits = sum(raw is not None for raw in found)
+        users = found[: len(user_ids)]
+        hits = sum(raw is not None for raw in users)
         self.hits += hits
-        self.misses += len(found) - hits
-        return found
+        self.misses += len(users) - hits
+        if writer is None:
+            return users, UNKNOWN
+        lsn = found[-1]
+        return users, None if lsn is None else lsn.decode()
+
+    async def keep_position(self, writer: int, lsn: str) -> None:
+        """Keep the WAL position of `writer`'s last write for replicas.REMEMBER seconds. If
+        Redis fails here, its breaker opens and reads go to the primary until it closes."""
+        redis = self._live()
+        if redis is None:
+            return
+        try:
+            await redis.set(f"lsn-{writer}", lsn, ex=REMEMBER)
+        except (RedisError, OSError) as exc:
+            self._fail(exc)
 
     async def fill(self, user_id: int, load: Loader) -> bytes:
         """Load the user from the database and keep it in Redis for CACHE_TTL."""
