@@ -29,9 +29,9 @@ async def current_user(request: ApiRequest, also: int | None = None) -> CurrentU
         raise _unauthenticated()
     ids = (user_id,) if also is None or also == user_id else (user_id, also)
     writer = user_id if ctx.reads.replica is not None else None
-    cached, last_write = await ctx.cache.peek_with_position(writer, *ids)
+    cached, positions = await ctx.cache.peek_with_position(writer, *ids)
     replicas.caller.set(user_id)
-    replicas.position.set(last_write)
+    replicas.positions.set(positions)
     request.ctx.also_raw = cached[1] if len(cached) > 1 else None
     try:
         raw = cached[0] or await ctx.cache.fill(user_id, ctx.users.get_user)

@@ -19,7 +19,7 @@ from api.replicas import Reads, caller
 from api.settings import Settings
 
 # Keeps a caller's WAL position after its write (api.cache.UserCache.keep_position).
-PositionKeeper = Callable[[int, str], Awaitable[None]]
+PositionKeeper = Callable[[int, int], Awaitable[None]]
 
 
 class Pool:
@@ -197,6 +197,7 @@ class Users:
             until,
             after_created_at,
             after_id,
+            current=True,  # API.md: a post is in every follower's feed once its 201 is answered
         )
 
     async def purge_expired_invitations(self) -> int:
@@ -266,7 +267,7 @@ class RefreshTokens:
 
 # The insert position: past this transaction's commit record even when commits are asynchronous
 # (pg_current_wal_lsn, the write position, may not have reached it yet).
-_POSITION = "SELECT pg_current_wal_insert_lsn()::text"
+_POSITION = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
 _REGISTER_USER = _call(
     "register_user",
     "p_username",

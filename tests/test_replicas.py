@@ -2,9 +2,10 @@
 
 A real streaming standby of a throwaway primary (pg_basebackup), replaying commits 400 ms late
 (recovery_min_apply_delay): right after a write, the replica lacks it. The writer still reads it
-(its read waits up to 50 ms for the replica, then goes to the primary); another user, reading
-from the replica, does not see it yet, which shows the reads really go there. A stopped replica
-sends every read to the primary, without an error.
+(its read waits up to 50 ms for the replica, then goes to the primary), and so does a follower's
+feed (API.md: a post is in every follower's feed once its 201 is answered); another user's read
+of the post itself, on the replica, does not see it yet, which shows reads really go there. A
+stopped replica sends every read to the primary, without an error.
 """
 
 from __future__ import annotations
@@ -121,12 +122,17 @@ def test_a_writer_reads_its_writes_while_others_read_the_replica(
     replicated: Replicated,
 ) -> None:
     writer, reader = _users(replicated.primary, "replica_writer", "replica_reader")
+    replicated.primary.fetch(
+        "INSERT INTO social.followers (user_id, follower_id) VALUES ($1, $2)", writer, reader
+    )
     # Both users exist on the replica before the reads start.
     wait_for(
-        lambda: httpx.get(
-            f"{replicated.service.url}/v1/users/feed", headers=replicated.token(reader)
-        ).status_code
-        == 200,
+        lambda: (
+            httpx.get(
+                f"{replicated.service.url}/v1/users/feed", headers=replicated.token(reader)
+            ).status_code
+            == 200
+        ),
         10,
         "the replica to replay the users",
     )
@@ -146,14 +152,19 @@ def test_a_writer_reads_its_writes_while_others_read_the_replica(
             assert mine.status_code == 200, (n, mine.text)
             feed = client.get("/v1/users/feed?limit=1", headers=replicated.token(writer))
             assert feed.json()["data"][0]["id"] == post_id, n
-            if n % 20 == 0:  # another user, reading from the replica, does not see it yet
+            if n % 20 == 0:
+                # A follower's feed has it at once; the post itself, read by another user on
+                # the replica, is not there yet.
+                feed = client.get("/v1/users/feed?limit=1", headers=replicated.token(reader))
+                assert feed.json()["data"][0]["id"] == post_id, n
                 theirs = client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader))
                 unseen += theirs.status_code == 404
         # Once replayed, everyone reads it from the replica.
         wait_for(
-            lambda: client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader))
-            .status_code
-            == 200,
+            lambda: (
+                client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader)).status_code
+                == 200
+            ),
             5,
             "the replica to replay the last post",
         )
