@@ -18,6 +18,7 @@ from api.errors import render
 from api.mail import build_mailer
 from api.pages import Cursors
 from api.ratelimit import RateLimiter
+from api.replicas import Reads
 from api.routes import auth, ops, posts, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
@@ -111,11 +112,17 @@ async def open_resources(app: App) -> None:
     ctx.pool = await create_pool(settings)
     ctx.redis = create_redis(settings.redis_url)
     ctx.cache = UserCache(ctx.redis, settings.cache_ttl)
+    replica = None
+    if settings.database_read_url:
+        # No connection at start: the service starts, and reads fall back, with replicas down.
+        replica = await create_pool(settings, settings.database_read_url, min_size=0)
+        ctx.pool.keep_position = ctx.cache.keep_position
+    ctx.reads = Reads(ctx.pool, replica)
     if settings.rate_limit_enabled:
         ctx.limiter = RateLimiter(
             ctx.redis, settings.rate_limit_requests, settings.rate_limit_window
         )
-    ctx.users, ctx.posts = Users(ctx.pool), Posts(ctx.pool)
+    ctx.users, ctx.posts = Users(ctx.pool, ctx.reads), Posts(ctx.pool, ctx.reads)
     ctx.refresh_tokens = RefreshTokens(ctx.pool)
 
 
@@ -139,5 +146,7 @@ async def close_resources(app: App) -> None:
         await ctx.redis.aclose()
     if hasattr(ctx, "pool"):
         await ctx.pool.close()
+    if hasattr(ctx, "reads") and ctx.reads.replica is not None:
+        await ctx.reads.replica.close()
     ctx.passwords.close()
     log.info("database pool and redis client closed")

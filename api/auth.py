@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from api import replicas
 from api.context import ApiRequest, CurrentUser
 from api.errors import ApiError
 from api.security import basic_auth_ok
@@ -27,7 +28,10 @@ async def current_user(request: ApiRequest, also: int | None = None) -> CurrentU
     if user_id is None:
         raise _unauthenticated()
     ids = (user_id,) if also is None or also == user_id else (user_id, also)
-    cached = await ctx.cache.peek(*ids)
+    writer = user_id if ctx.reads.replica is not None else None
+    cached, positions = await ctx.cache.peek_with_position(writer, *ids)
+    replicas.caller.set(user_id)
+    replicas.positions.set(positions)
     request.ctx.also_raw = cached[1] if len(cached) > 1 else None
     try:
         raw = cached[0] or await ctx.cache.fill(user_id, ctx.users.get_user)

@@ -17,6 +17,19 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from api.replicas import REMEMBER, Positions
+
+LATEST = "lsn-latest"
+# Positions of concurrent writes arrive in any order: keep the highest.
+_KEEP_MAX = """
+local kept = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > kept then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+"""
+
 log = logging.getLogger("gosocial.cache")
 
 
@@ -104,20 +117,50 @@ class UserCache:
 
     async def peek(self, *user_ids: int) -> list[bytes | None]:
         """What Redis holds for these users, in one round trip (None: a miss or no Redis)."""
+        return (await self.peek_with_position(None, *user_ids))[0]
+
+    async def peek_with_position(
+        self, writer: int | None, *user_ids: int
+    ) -> tuple[list[bytes | None], Positions]:
+        """`peek`, and in the same round trip the WAL positions a read on a replica needs:
+        `writer`'s last write and the latest of anyone's (api/replicas.py); unknown without
+        Redis, or when no `writer` is asked about."""
         redis = self._live()
         if redis is None:
-            return [None] * len(user_ids)
+            return [None] * len(user_ids), Positions()
+        keys = [f"user-{i}" for i in user_ids]
+        if writer is not None:
+            keys += [f"lsn-{writer}", LATEST]
         try:
             # bytes: the client is made without decode_responses
-            found = cast(list[bytes | None], await redis.mget([f"user-{i}" for i in user_ids]))
+            found = cast(list[bytes | None], await redis.mget(keys))
         except (RedisError, OSError) as exc:
             self._fail(exc)
-            return [None] * len(user_ids)
+            return [None] * len(user_ids), Positions()
         self._breaker.ok()
-        hits = sum(raw is not None for raw in found)
+        users = found[: len(user_ids)]
+        hits = sum(raw is not None for raw in users)
         self.hits += hits
-        self.misses += len(found) - hits
-        return found
+        self.misses += len(users) - hits
+        if writer is None:
+            return users, Positions()
+        own, latest = (int(raw or 0) for raw in found[-2:])
+        return users, Positions(own, latest)
+
+    async def keep_position(self, writer: int, lsn: int) -> None:
+        """Keep the WAL position after `writer`'s write, as its own and (when higher) as the
+        latest, for replicas.REMEMBER seconds. If Redis fails here, its breaker opens and reads
+        go to the primary until it closes."""
+        redis = self._live()
+        if redis is None:
+            return
+        try:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.set(f"lsn-{writer}", lsn, ex=REMEMBER)
+                pipe.eval(_KEEP_MAX, 1, LATEST, lsn, REMEMBER)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._fail(exc)
 
     async def fill(self, user_id: int, load: Loader) -> bytes:
         """Load the user from the database and keep it in Redis for CACHE_TTL."""

@@ -18,6 +18,7 @@ from api.cache import UserCache
 from api.db import Pool, Posts, RefreshTokens, Users
 from api.mail import Mailer
 from api.ratelimit import RateLimiter
+from api.replicas import Reads
 from api.security import Passwords, Tokens
 from api.settings import Settings
 
@@ -43,6 +44,7 @@ class Context:
     limiter: RateLimiter | None = None
     pool: Pool = field(init=False)
     cache: UserCache = field(init=False)
+    reads: Reads = field(init=False)
     users: Users = field(init=False)
     posts: Posts = field(init=False)
     refresh_tokens: RefreshTokens = field(init=False)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from api.replicas import Reads, caller
 from api.settings import Settings
+
+# Keeps a caller's WAL position after its write (api.cache.UserCache.keep_position).
+PositionKeeper = Callable[[int, int], Awaitable[None]]
 
 
 class Pool:
@@ -30,6 +34,8 @@ class Pool:
         self.raw = pool
         self.waiting = 0
         self._timeout = acquire_timeout
+        # Set when reads go to replicas: each write then keeps its caller's position.
+        self.keep_position: PositionKeeper | None = None
 
     @contextlib.asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -59,6 +65,16 @@ class Pool:
         async with self.acquire() as conn:
             return await conn.execute(query, *args)
 
+    async def write(self, query: str, *args: Any) -> Any:
+        """A call that writes for the caller; with replicas, the primary's WAL position after
+        its commit is kept, so the caller's next reads wait for a replica to have it."""
+        async with self.acquire() as conn:
+            result = await conn.fetchval(query, *args)
+            user_id = caller.get()
+            if self.keep_position is not None and user_id is not None:
+                await self.keep_position(user_id, await conn.fetchval(_POSITION))
+        return result
+
     def figures(self) -> dict[str, int]:
         size, idle = self.raw.get_size(), self.raw.get_idle_size()
         return {
@@ -86,11 +102,14 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     rolls back a transaction left open before calling this."""
 
 
-async def create_pool(settings: Settings) -> Pool:
+async def create_pool(
+    settings: Settings, url: str | None = None, min_size: int | None = None
+) -> Pool:
+    """The primary's pool (DATABASE_URL), or with `url` another server's (the replicas')."""
     timeout = settings.db_query_timeout
     pool = await asyncpg.create_pool(
-        settings.database_url,
-        min_size=settings.db_pool_min,
+        url or settings.database_url,
+        min_size=settings.db_pool_min if min_size is None else min_size,
         max_size=settings.db_pool_max,
         timeout=timeout,  # connecting
         reset=_keep_session,
@@ -115,8 +134,8 @@ def _call(function: str, *params: str, rows: bool = False) -> str:
 
 
 class Users:
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+    def __init__(self, pool: Pool, reads: Reads) -> None:
+        self._pool, self._reads = pool, reads
 
     async def register_user(
         self,
@@ -147,10 +166,10 @@ class Users:
         return await self._pool.fetchval(_SET_USER_ROLE, user_id, role, actor_id)
 
     async def follow_user(self, *, follower_id: int, user_id: int) -> None:
-        await self._pool.execute(_FOLLOW_USER, follower_id, user_id)
+        await self._pool.write(_FOLLOW_USER, follower_id, user_id)
 
     async def unfollow_user(self, *, follower_id: int, user_id: int) -> None:
-        await self._pool.execute(_UNFOLLOW_USER, follower_id, user_id)
+        await self._pool.write(_UNFOLLOW_USER, follower_id, user_id)
 
     async def user_feed(
         self,
@@ -166,7 +185,7 @@ class Users:
         after: tuple[datetime, int] | None = None,
     ) -> str:
         after_created_at, after_id = after or (None, None)
-        return await self._pool.fetchval(
+        return await self._reads.fetchval(
             _USER_FEED,
             user_id,
             limit,
@@ -178,6 +197,7 @@ class Users:
             until,
             after_created_at,
             after_id,
+            current=True,  # API.md: a post is in every follower's feed once its 201 is answered
         )
 
     async def purge_expired_invitations(self) -> int:
@@ -185,17 +205,17 @@ class Users:
 
 
 class Posts:
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+    def __init__(self, pool: Pool, reads: Reads) -> None:
+        self._pool, self._reads = pool, reads
 
     async def create_post(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
-        return await self._pool.fetchval(_CREATE_POST, user_id, title, content, tags)
+        return await self._pool.write(_CREATE_POST, user_id, title, content, tags)
 
     async def fan_out_queued(self, limit: int) -> int:
         return await self._pool.fetchval(_FAN_OUT_QUEUED, limit)
 
     async def get_post(self, post_id: int) -> str:
-        return await self._pool.fetchval(_GET_POST, post_id)
+        return await self._reads.fetchval(_GET_POST, post_id)
 
     async def update_post(
         self,
@@ -207,21 +227,21 @@ class Posts:
         content: str | None,
         tags: list[str] | None,
     ) -> str:
-        return await self._pool.fetchval(
+        return await self._pool.write(
             _UPDATE_POST, post_id, actor_id, version, title, content, tags
         )
 
     async def delete_post(self, *, post_id: int, actor_id: int) -> None:
-        await self._pool.execute(_DELETE_POST, post_id, actor_id)
+        await self._pool.write(_DELETE_POST, post_id, actor_id)
 
     async def create_comment(self, *, post_id: int, user_id: int, content: str) -> str:
-        return await self._pool.fetchval(_CREATE_COMMENT, post_id, user_id, content)
+        return await self._pool.write(_CREATE_COMMENT, post_id, user_id, content)
 
     async def list_comments(
         self, *, post_id: int, limit: int, offset: int, after: tuple[datetime, int] | None = None
     ) -> str:
         after_created_at, after_id = after or (None, None)
-        return await self._pool.fetchval(
+        return await self._reads.fetchval(
             _LIST_COMMENTS, post_id, limit, offset, after_created_at, after_id
         )
 
@@ -245,6 +265,9 @@ class RefreshTokens:
         return await self._pool.fetchval(_REVOKE_REFRESH_FAMILY, token_hash, user_id)
 
 
+# The insert position: past this transaction's commit record even when commits are asynchronous
+# (pg_current_wal_lsn, the write position, may not have reached it yet).
+_POSITION = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
 _REGISTER_USER = _call(
     "register_user",
     "p_username",

@@ -26,11 +26,14 @@ SQLSTATE_STATUS = {
     "57014": 503,  # query cancelled: statement timeout
     "40P01": 503,  # deadlock detected: this transaction was the one rolled back
     "40001": 503,  # serialization failure
+    # read-only transaction: a write reached a server that is (for now) a standby, e.g. a
+    # primary Patroni restarted in place, which comes back read-only for a moment
+    "25006": 503,
 }
 _RETRY = {"40P01", "40001"}
 # Connection exceptions, insufficient resources, operator intervention (admin shutdown, crash,
 # cannot connect now): the database is unavailable rather than the request wrong.
-_UNAVAILABLE_CLASSES = ("08", "53", "57P")
+UNAVAILABLE_CLASSES = ("08", "53", "57P")
 
 # Sanic's own messages for the statuses it raises itself, made into client sentences.
 _DEFAULT_MESSAGES = {
@@ -63,7 +66,7 @@ class ApiError(SanicException):
 def from_database(exc: asyncpg.PostgresError) -> ApiError | None:
     """The client-facing error for a database error, or None when it is unexpected (a 500)."""
     status = SQLSTATE_STATUS.get(exc.sqlstate or "")
-    if status is None and (exc.sqlstate or "").startswith(_UNAVAILABLE_CLASSES):
+    if status is None and (exc.sqlstate or "").startswith(UNAVAILABLE_CLASSES):
         # The server is shutting down, starting up, out of connections or cut off.
         return ApiError(503, "the database is unavailable, try again later")
     if status is None:
@@ -71,6 +74,8 @@ def from_database(exc: asyncpg.PostgresError) -> ApiError | None:
     if exc.sqlstate in _RETRY:
         # Nothing was written; the same request can simply be sent again.
         return ApiError(503, "a concurrent request got in the way, try again")
+    if exc.sqlstate == "25006":
+        return ApiError(503, "the database is read-only for the moment, try again")
     if status == 503:
         return ApiError(503, "the database did not answer in time")
     if exc.sqlstate == "23503" and "still referenced" in (exc.detail or ""):

@@ -320,11 +320,21 @@ class RateLimitFigures(BaseModel):
     rejected: int
 
 
+class ReadFigures(BaseModel):
+    replicas: bool = Field(description="DATABASE_READ_URL is set")
+    on_replica: int = Field(description="read-only calls a replica answered")
+    on_primary: int = Field(
+        description="read-only calls the primary answered although replicas are set: the "
+        "caller's last write not yet replayed, or no replica available"
+    )
+
+
 class DebugVars(BaseModel):
     version: str
     uptime_seconds: float
     tasks: int = Field(description="live asyncio tasks of this worker")
     database: PoolFigures
+    reads: ReadFigures
     cache: CacheFigures
     rate_limit: RateLimitFigures
     requests: dict[str, int] = Field(description="responses by status class, e.g. `2xx`")

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
 
     database_url: str = "postgresql://gosocial@127.0.0.1:55432/gosocial"
+    # Replicas for the read-only calls (api/replicas.py); empty: everything on DATABASE_URL.
+    database_read_url: str = ""
     db_pool_min: int = Field(2, ge=0)
     db_pool_max: int = Field(20, ge=1)
     db_query_timeout: float = Field(5.0, gt=0)

@@ -102,10 +102,13 @@ def test_debug_vars(client: httpx.Client, user: Account) -> None:
         "uptime_seconds",
         "tasks",
         "database",
+        "reads",
         "cache",
         "rate_limit",
         "requests",
     }
+    # Without DATABASE_READ_URL every read is the primary's, and not counted as a fallback.
+    assert body["reads"] == {"replicas": False, "on_replica": 0, "on_primary": 0}
     assert body["version"] == __version__
     assert isinstance(body["tasks"], int) and body["tasks"] >= 1
     assert body["uptime_seconds"] > 0

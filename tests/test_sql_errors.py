@@ -67,6 +67,13 @@ CASES = [
         f"({ALICE}, {BOB})",
     ),
     ("57014", 503, "SET LOCAL statement_timeout = 1; SELECT pg_sleep(1)"),
+    # A write on a server that is read-only (a standby, or a primary restarted in place).
+    (
+        "25006",
+        503,
+        "SET TRANSACTION READ ONLY; "
+        f"SELECT api.follow_user(p_follower_id => {BOB}, p_user_id => {ALICE})",
+    ),
     # A deadlock between concurrent timeline trims and a post delete is possible; its victim
     # is rolled back whole, so the answer is "try again".
     ("40P01", 503, "DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$"),

@@ -65,6 +65,11 @@ async def debug_vars(request: ApiRequest) -> HTTPResponse:
             "tasks": len(asyncio.all_tasks()),
             # size, idle, in_use, min, max, and waiting: callers inside acquire.
             "database": ctx.pool.figures(),
+            "reads": {
+                "replicas": ctx.reads.replica is not None,
+                "on_replica": ctx.reads.on_replica,
+                "on_primary": ctx.reads.on_primary,
+            },
             "cache": {
                 "enabled": ctx.redis is not None,
                 "hits": ctx.cache.hits,

@@ -2,7 +2,7 @@
 -- functions with their exact signatures, SECURITY DEFINER and search_path.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(94);
+SELECT plan(96);
 
 -- schemas, extension, role
 SELECT has_schema('social', 'schema social exists');
@@ -90,7 +90,7 @@ SELECT functions_are('api', ARRAY[
     'register_user', 'delete_user', 'activate_user', 'get_user', 'get_login', 'set_user_role',
     'follow_user', 'unfollow_user', 'create_post', 'get_post', 'update_post', 'delete_post',
     'create_comment', 'list_comments', 'user_feed', 'issue_refresh_token', 'rotate_refresh_token',
-    'revoke_refresh_family', 'purge_expired_invitations', 'fan_out_queued'],
+    'revoke_refresh_family', 'purge_expired_invitations', 'fan_out_queued', 'replayed'],
     'schema api holds exactly the spec functions');
 
 SELECT function_returns('api', 'register_user', ARRAY['text', 'text', 'text', 'bytea', 'interval'], 'json', 'register_user(text,text,text,bytea,interval) returns json');
@@ -107,6 +107,7 @@ SELECT function_returns('api', 'update_post', ARRAY['bigint', 'bigint', 'integer
 SELECT function_returns('api', 'delete_post', ARRAY['bigint', 'bigint'], 'void', 'delete_post(bigint,bigint) returns void');
 SELECT function_returns('api', 'create_comment', ARRAY['bigint', 'bigint', 'text'], 'json', 'create_comment(bigint,bigint,text) returns json');
 SELECT function_returns('api', 'list_comments', ARRAY['bigint', 'integer', 'integer', 'timestamp with time zone', 'bigint'], 'json', 'list_comments(bigint,int,int,timestamptz,bigint) returns json');
+SELECT function_returns('api', 'replayed', ARRAY['pg_lsn', 'integer'], 'boolean', 'replayed(pg_lsn,int) returns boolean');
 SELECT function_returns('api', 'fan_out_queued', ARRAY['integer'], 'integer', 'fan_out_queued(int) returns int');
 SELECT function_returns('api', 'user_feed',
     ARRAY['bigint', 'integer', 'integer', 'text', 'text[]', 'text', 'timestamp with time zone', 'timestamp with time zone',
@@ -140,6 +141,7 @@ SELECT is_definer('api', 'create_comment', 'create_comment is SECURITY DEFINER')
 SELECT is_definer('api', 'list_comments', 'list_comments is SECURITY DEFINER');
 SELECT is_definer('api', 'user_feed', 'user_feed is SECURITY DEFINER');
 SELECT is_definer('api', 'fan_out_queued', 'fan_out_queued is SECURITY DEFINER');
+SELECT is_definer('api', 'replayed', 'replayed is SECURITY DEFINER');
 SELECT is_definer('api', 'issue_refresh_token', 'issue_refresh_token is SECURITY DEFINER');
 SELECT is_definer('api', 'rotate_refresh_token', 'rotate_refresh_token is SECURITY DEFINER');
 SELECT is_definer('api', 'revoke_refresh_family', 'revoke_refresh_family is SECURITY DEFINER');
