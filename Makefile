@@ -8,7 +8,7 @@ SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
 PY_SOURCES := api tests scripts $(wildcard bench)
 
-.PHONY: help install lock run test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
+.PHONY: help install lock run cluster test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml'
 
 run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
 	@scripts/run.sh
+
+cluster: install ## replicated PostgreSQL: etcd, 3 Patroni nodes, HAProxy primary/replica ports, PgBouncer (CLUSTER_ARGS="--fresh")
+	@$(PY) -u scripts/cluster.py $(CLUSTER_ARGS)
 
 test: lint ## lint, then every test: pgTAP, sqitch round trip, upgrade, HTTP, mail, faults
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)

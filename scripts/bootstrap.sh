@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `make run` and `make test` need on a fresh Debian 12 machine, idempotently:
-# Debian packages (only the missing ones) and a virtualenv with the project installed.
+# Installs what `make run`, `make cluster` and `make test` need on a fresh Debian 12 machine,
+# idempotently: Debian packages (only the missing ones) and a virtualenv with the project installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,12 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
 command -v psql >/dev/null || need+=(postgresql-client-15)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)  # headless check of the offline Swagger UI
+# make cluster and tests/test_cluster.py: Patroni with etcd, HAProxy, PgBouncer (started as
+# plain processes by scripts/cluster.py; the packages' own services are not used)
+command -v patroni >/dev/null || need+=(patroni)
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v pgbouncer >/dev/null || need+=(pgbouncer)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
