@@ -678,12 +678,11 @@ class Cluster:
     # faults
 
     def lose_machine(self, node: Node) -> None:
-        """The node's machine is gone: SIGKILL to its Patroni, its postmaster and every child of
-        the postmaster at once (no shutdown, no last word to etcd)."""
-        pids = [pid for pid in (node.patroni.pid, node.postmaster_pid()) if pid is not None]
-        postmaster = node.postmaster_pid()
-        if postmaster is not None:
-            pids += children(postmaster)
+        """The node's machine is gone: SIGKILL to its Patroni, its postmaster and their children
+        at once (no shutdown, no last word to etcd)."""
+        patroni = node.patroni.pid if node.patroni.running() else None
+        pids = [pid for pid in (patroni, node.postmaster_pid()) if pid is not None]
+        pids += [child for pid in pids for child in children(pid)]
         kill(pids, signal.SIGKILL)
         node.patroni.wait(10)
         if not wait_gone(pids, 10):
