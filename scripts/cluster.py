@@ -677,25 +677,29 @@ class Cluster:
 
     # faults
 
-    def lose_machine(self, node: Node) -> None:
+    def lose_machine(self, node: Node) -> float:
         """The node's machine is gone: SIGKILL to its Patroni, its postmaster and their children
-        at once (no shutdown, no last word to etcd)."""
+        at once (no shutdown, no last word to etcd). Answer when (time.monotonic())."""
         patroni = node.patroni.pid if node.patroni.running() else None
         pids = [pid for pid in (patroni, node.postmaster_pid()) if pid is not None]
         pids += [child for pid in pids for child in children(pid)]
         kill(pids, signal.SIGKILL)
+        killed_at = time.monotonic()
         node.patroni.wait(10)
         if not wait_gone(pids, 10):
             raise RuntimeError(f"{node.name}: processes survived SIGKILL")
+        return killed_at
 
-    def kill_postmaster(self, node: Node) -> int:
-        """SIGKILL the node's postmaster alone (its Patroni stays and restarts it); its pid."""
+    def kill_postmaster(self, node: Node) -> float:
+        """SIGKILL the node's postmaster alone (its Patroni stays and restarts it). Answer when
+        (time.monotonic())."""
         pid = node.postmaster_pid()
         if pid is None:
             raise LookupError(f"{node.name} has no running postmaster")
         kill([pid], signal.SIGKILL)
+        killed_at = time.monotonic()
         wait_gone([pid], 10)
-        return pid
+        return killed_at
 
     def start_node(self, node: Node) -> None:
         """Start the node's Patroni again (after lose_machine or stop_node)."""
