@@ -105,8 +105,16 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 async def create_pool(
     settings: Settings, url: str | None = None, min_size: int | None = None
 ) -> Pool:
-    """The primary's pool (DATABASE_URL), or with `url` another server's (the replicas')."""
+    """The primary's pool (DATABASE_URL), or with `url` another server's (the replicas').
+
+    Through PgBouncer in transaction mode (DB_PGBOUNCER) consecutive transactions may run on
+    different server connections, so no statement is kept prepared (asyncpg then uses unnamed
+    ones), and statement_timeout, which PgBouncer refuses as a startup parameter, must be set on
+    the role instead (`ALTER ROLE gosocial SET statement_timeout = '5s'`)."""
     timeout = settings.db_query_timeout
+    server_settings = {"application_name": "gosocial", "timezone": "UTC"}
+    if not settings.db_pgbouncer:
+        server_settings["statement_timeout"] = str(int(timeout * 1000))
     pool = await asyncpg.create_pool(
         url or settings.database_url,
         min_size=settings.db_pool_min if min_size is None else min_size,
@@ -116,11 +124,8 @@ async def create_pool(
         # Client-side deadline; the server-side statement_timeout below cancels the query itself
         # so its connection comes back to the pool in good state.
         command_timeout=timeout + 1,
-        server_settings={
-            "application_name": "gosocial",
-            "timezone": "UTC",
-            "statement_timeout": str(int(timeout * 1000)),
-        },
+        server_settings=server_settings,
+        statement_cache_size=0 if settings.db_pgbouncer else 100,
     )
     return Pool(pool, acquire_timeout=timeout)
 

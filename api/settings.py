@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(2, ge=0)
     db_pool_max: int = Field(20, ge=1)
     db_query_timeout: float = Field(5.0, gt=0)
+    # DATABASE_URL is PgBouncer in transaction mode (api/db.py create_pool says what changes).
+    db_pgbouncer: bool = False
 
     # Empty: no cache and an in-process rate limiter.
     redis_url: str = "redis://127.0.0.1:56379/0"

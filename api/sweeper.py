@@ -41,12 +41,13 @@ async def sweep_invitations(users: Users, interval: float) -> None:
             log.info("removed %d users whose invitation expired", removed)
 
 
-async def drain_fanout(posts: Posts, database_url: str) -> None:
+async def drain_fanout(posts: Posts, database_url: str | None) -> None:
+    """Drain when notified (listening on `database_url`) and every FANOUT_INTERVAL seconds."""
     wake = asyncio.Event()
     listener: asyncpg.Connection | None = None
     try:
         while True:
-            if listener is None or listener.is_closed():
+            if database_url and (listener is None or listener.is_closed()):
                 listener = await _listen(database_url, wake)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FANOUT_INTERVAL):
