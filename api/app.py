@@ -131,9 +131,7 @@ async def start_sweeper(app: App) -> None:
     app.add_task(
         sweep_invitations(ctx.users, ctx.settings.invitation_sweep_interval), name="sweeper"
     )
-    # LISTEN is session state, which PgBouncer's transaction mode does not keep: timer only.
-    listen_url = None if ctx.settings.db_pgbouncer else ctx.settings.database_url
-    app.add_task(drain_fanout(ctx.posts, listen_url), name="fanout")
+    app.add_task(drain_fanout(ctx.settings), name="fanout")
 
 
 async def stop_sweeper(app: App) -> None:

@@ -111,23 +111,38 @@ async def create_pool(
     different server connections, so no statement is kept prepared (asyncpg then uses unnamed
     ones), and statement_timeout, which PgBouncer refuses as a startup parameter, must be set on
     the role instead (`ALTER ROLE gosocial SET statement_timeout = '5s'`)."""
-    timeout = settings.db_query_timeout
-    server_settings = {"application_name": "gosocial", "timezone": "UTC"}
-    if not settings.db_pgbouncer:
-        server_settings["statement_timeout"] = str(int(timeout * 1000))
     pool = await asyncpg.create_pool(
         url or settings.database_url,
         min_size=settings.db_pool_min if min_size is None else min_size,
         max_size=settings.db_pool_max,
-        timeout=timeout,  # connecting
         reset=_keep_session,
-        # Client-side deadline; the server-side statement_timeout below cancels the query itself
-        # so its connection comes back to the pool in good state.
-        command_timeout=timeout + 1,
-        server_settings=server_settings,
-        statement_cache_size=0 if settings.db_pgbouncer else 100,
+        **_connection_options(settings),
     )
-    return Pool(pool, acquire_timeout=timeout)
+    return Pool(pool, acquire_timeout=settings.db_query_timeout)
+
+
+async def connect(settings: Settings) -> asyncpg.Connection:
+    """A connection of its own to the primary, outside the pool (background work)."""
+    return await asyncpg.connect(settings.database_url, **_connection_options(settings))
+
+
+def _connection_options(settings: Settings) -> dict[str, Any]:
+    timeout = settings.db_query_timeout
+    server_settings = {"application_name": "gosocial", "timezone": "UTC"}
+    if not settings.db_pgbouncer:
+        server_settings["statement_timeout"] = str(int(timeout * 1000))
+    return {
+        "timeout": timeout,  # connecting
+        # Client-side deadline; the server-side statement_timeout cancels the query itself so
+        # its connection comes back in good state.
+        "command_timeout": timeout + 1,
+        "server_settings": server_settings,
+        "statement_cache_size": 0 if settings.db_pgbouncer else 100,
+    }
+
+
+async def fan_out_queued(conn: asyncpg.Connection, limit: int) -> int:
+    return await conn.fetchval(_FAN_OUT_QUEUED, limit)
 
 
 def _call(function: str, *params: str, rows: bool = False) -> str:
@@ -215,9 +230,6 @@ class Posts:
 
     async def create_post(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
         return await self._pool.write(_CREATE_POST, user_id, title, content, tags)
-
-    async def fan_out_queued(self, limit: int) -> int:
-        return await self._pool.fetchval(_FAN_OUT_QUEUED, limit)
 
     async def get_post(self, post_id: int) -> str:
         return await self._reads.fetchval(_GET_POST, post_id)

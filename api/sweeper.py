@@ -20,7 +20,8 @@ import logging
 
 import asyncpg
 
-from api.db import Posts, Users
+from api.db import Users, connect, fan_out_queued
+from api.settings import Settings
 
 log = logging.getLogger("gosocial.sweeper")
 
@@ -41,33 +42,32 @@ async def sweep_invitations(users: Users, interval: float) -> None:
             log.info("removed %d users whose invitation expired", removed)
 
 
-async def drain_fanout(posts: Posts, database_url: str | None) -> None:
-    """Drain when notified (listening on `database_url`) and every FANOUT_INTERVAL seconds."""
+async def drain_fanout(settings: Settings) -> None:
+    """Drain when notified and every FANOUT_INTERVAL seconds, on a connection of its own: the
+    copying never takes a connection from the requests' pool, not even while the database is
+    slow and requests wait for one."""
     wake = asyncio.Event()
-    listener: asyncpg.Connection | None = None
+    # LISTEN is session state, which PgBouncer's transaction mode does not keep: timer only.
+    listen = not settings.db_pgbouncer
+    conn: asyncpg.Connection | None = None
     try:
         while True:
-            if database_url and (listener is None or listener.is_closed()):
-                listener = await _listen(database_url, wake)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(FANOUT_INTERVAL):
                     await wake.wait()
             wake.clear()
             try:
-                while await posts.fan_out_queued(FANOUT_BATCH) == FANOUT_BATCH:
+                if conn is None or conn.is_closed():
+                    conn = await connect(settings)
+                    if listen:
+                        await conn.add_listener(FANOUT_CHANNEL, lambda *_: wake.set())
+                while await fan_out_queued(conn, FANOUT_BATCH) == FANOUT_BATCH:
                     pass
             except Exception as exc:  # the database may be down: the queue waits for it
                 log.warning("fan-out drain failed: %r", exc)
+                if conn is not None:
+                    conn.terminate()
+                    conn = None
     finally:
-        if listener is not None:
-            listener.terminate()
-
-
-async def _listen(database_url: str, wake: asyncio.Event) -> asyncpg.Connection | None:
-    try:
-        conn = await asyncpg.connect(database_url, timeout=5)
-        await conn.add_listener(FANOUT_CHANNEL, lambda *_: wake.set())
-    except (OSError, asyncpg.PostgresError) as exc:
-        log.warning("cannot listen for fan-out notifications: %r", exc)
-        return None
-    return conn
+        if conn is not None:
+            conn.terminate()
