@@ -8,7 +8,7 @@ SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
 PY_SOURCES := api tests scripts $(wildcard bench)
 
-.PHONY: help install lock run cluster test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench soak services-stop
+.PHONY: help install lock run cluster test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench bench-cluster soak services-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -77,3 +77,6 @@ gen-docs: install ## write docs/openapi.json
 
 bench: install ## load-test the service against same-run ceilings and PostgREST; writes bench/REPORT.md (~15 min)
 	@bench/run.sh
+
+bench-cluster: install ## the service over make cluster's replicas and PgBouncer; writes bench/CLUSTER.md (~5 min)
+	$(PY) -m bench.cluster
