@@ -51,6 +51,7 @@ _STATUS_TEXT = {
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
+    415: "Body not JSON",
     429: "Rate limited",
     500: "Unexpected error",
     503: "A dependency is down",
@@ -192,8 +193,8 @@ def doc(
     there, once: the model is documented, and parsed from the JSON body, the query string or
     the headers into that argument after `auth` (a `400` when it does not parse).
     `ok_also`: other statuses answered with the success shape
-    (health's `503`). Every operation also documents `429` and `500`; with a body, `400` and
-    `413`; with a query or headers, `400`; with `auth`, `401`.
+    (health's `503`). Every operation also documents `429` and `500`; with a body, `400`,
+    `413` and `415`; with a query or headers, `400`; with `auth`, `401`.
     """
 
     def decorate(func: Handler) -> Handler:
@@ -240,7 +241,7 @@ def doc(
                 func = openapi.response(code, content, _STATUS_TEXT[code])(func)
         statuses = set(errors) | {429, 500}
         if body is not None:
-            statuses |= {400, 413}
+            statuses |= {400, 413, 415}
         if query is not None or headers is not None:
             statuses.add(400)
         if auth:

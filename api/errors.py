@@ -44,6 +44,7 @@ _DEFAULT_MESSAGES = {
     405: "method not allowed",
     409: "conflict",
     413: "request body too large",
+    415: "the request body must be JSON (Content-Type: application/json)",
     429: "rate limit exceeded",
     503: "service unavailable",
 }

@@ -165,6 +165,12 @@ class PostCreate(Body):
 
 
 class PostUpdate(Body):
+    # At least one field to change (api.update_post refuses an update of nothing): documented
+    # here so clients and generated tests know it.
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": [f]} for f in ("title", "content", "tags")]}
+    )
+
     title: Title | None = None
     content: Content | None = None
     tags: Tags | None = None

@@ -60,11 +60,21 @@ def _message(error: ErrorDetails) -> str:
 
 
 def json_body(request: Request[Any, Any], model: type[M]) -> M:
+    if request.body and not _declared_json(request.headers.get("content-type", "")):
+        raise ApiError(415, "the request body must be JSON (Content-Type: application/json)")
     try:
         data = request.json
     except BadRequest:
         raise ApiError(400, "the request body is not valid JSON") from None
     return _validate(model, data if data is not None else {}, "invalid request body")
+
+
+def _declared_json(content_type: str) -> bool:
+    """`application/json` or `application/<anything>+json`, whatever the parameters."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def query(request: Request[Any, Any], model: type[M]) -> M:

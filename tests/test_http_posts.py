@@ -399,3 +399,52 @@ def test_patch_with_if_match_agreeing_with_version(client: httpx.Client, make_ac
     )
     assert r.status_code == 200, r.text
     assert r.json()["data"]["version"] == 2
+
+
+def test_every_post_response_carries_its_version_as_etag(
+    client: httpx.Client, make_account
+) -> None:
+    me: Account = make_account()
+    created = client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=me.headers)
+    assert created.status_code == 201 and created.headers["ETag"] == '"1"'
+    post_id = created.json()["data"]["id"]
+    read = client.get(f"/v1/posts/{post_id}", headers=me.headers)
+    assert read.headers["ETag"] == '"1"'
+    # The ETag is what If-Match takes back.
+    edited = client.patch(
+        f"/v1/posts/{post_id}",
+        json={"title": "t2"},
+        headers={**me.headers, "If-Match": read.headers["ETag"]},
+    )
+    assert edited.status_code == 200 and edited.headers["ETag"] == '"2"'
+    assert edited.json()["data"]["version"] == 2
+
+
+def test_patch_naming_no_field_is_400_and_keeps_the_version(
+    client: httpx.Client, make_account, db: Database
+) -> None:
+    me: Account = make_account()
+    post = create_post(client, me, "stays")
+    body = assert_error(
+        client.patch(f"/v1/posts/{post['id']}", json={"version": 1}, headers=me.headers), 400
+    )
+    assert "nothing to change" in body["error"]
+    assert db.fetchval("SELECT version FROM social.posts WHERE id = $1", post["id"]) == 1
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_not_declared_json_is_415_and_creates_nothing(
+    client: httpx.Client, make_account, db: Database, content_type: str | None
+) -> None:
+    me: Account = make_account()
+    headers = dict(me.headers)
+    if content_type:
+        headers["Content-Type"] = content_type
+    body = b'{"title": "typed", "content": "as text"}'
+    r = client.post("/v1/posts", content=body, headers=headers)
+    assert_error(r, 415)
+    assert db.fetchval("SELECT count(*) FROM social.posts WHERE user_id = $1", me.id) == 0
+    # application/json with parameters, and a +json type, are JSON.
+    for declared in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        r = client.post("/v1/posts", content=body, headers={**me.headers, "Content-Type": declared})
+        assert r.status_code == 201, (declared, r.text)

@@ -129,6 +129,17 @@ def feed_world(client: httpx.Client, make_account, db: Database):
     return me, friend, stranger, [p["id"] for p in posts]
 
 
+def test_me_is_the_caller_with_its_email(client: httpx.Client, make_account) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    r = client.get("/v1/users/me", headers=me.headers)
+    assert r.status_code == 200, r.text
+    user = r.json()["data"]
+    assert (user["id"], user["username"], user["email"]) == (me.id, me.username, me.email)
+    assert client.get("/v1/users/me", headers=other.headers).json()["data"]["id"] == other.id
+    assert_error(client.get("/v1/users/me"), 401)
+
+
 def _feed(client: httpx.Client, account: Account, **params) -> list[dict]:
     r = client.get("/v1/users/feed", params=params, headers=account.headers)
     assert r.status_code == 200, r.text

@@ -31,6 +31,7 @@ ROUTES = [
     ("POST", "/v1/auth/refresh", None, 200),
     ("PUT", "/v1/users/activate/{token}", None, 204),
     ("POST", "/v1/auth/logout", "bearer", 204),
+    ("GET", "/v1/users/me", "bearer", 200),
     ("GET", "/v1/users/{user_id}", "bearer", 200),
     ("PUT", "/v1/users/{user_id}/follow", "bearer", 204),
     ("PUT", "/v1/users/{user_id}/unfollow", "bearer", 204),

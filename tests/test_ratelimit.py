@@ -121,7 +121,11 @@ def test_errors_and_429s_carry_the_rate_headers(shared: Api) -> None:
             elif i % 3 == 1:
                 r = client.get("/v1/posts/1")  # no token: 401
             else:
-                r = client.post("/v1/auth/login", content=b"{not json")
+                r = client.post(
+                    "/v1/auth/login",
+                    content=b"{not json",
+                    headers={"Content-Type": "application/json"},
+                )
             statuses.append(r.status_code)
             assert_rate_headers(r, max(0, LIMIT - i - 1))
             assert r.headers["X-Request-ID"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from sanic import Blueprint, HTTPResponse
 
 from api.context import ApiRequest
@@ -27,13 +28,13 @@ async def create_post(request: ApiRequest, body: PostCreate) -> HTTPResponse:
     raw = await request.app.ctx.posts.create_post(
         user_id=request.ctx.user.id, title=body.title, content=body.content, tags=body.tags
     )
-    return data(raw, 201)
+    return _post(raw, 201)
 
 
 @bp.get("/<post_id:id>")
 @doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    return data(await request.app.ctx.posts.get_post(post_id))
+    return _post(await request.app.ctx.posts.get_post(post_id))
 
 
 @bp.patch("/<post_id:id>")
@@ -55,7 +56,7 @@ async def update_post(
         content=body.content,
         tags=body.tags,
     )
-    return data(raw)
+    return _post(raw)
 
 
 @bp.delete("/<post_id:id>")
@@ -89,6 +90,11 @@ async def create_comment(request: ApiRequest, post_id: int, body: CommentCreate)
         post_id=post_id, user_id=request.ctx.user.id, content=body.content
     )
     return data(raw, 201)
+
+
+def _post(raw: str, status: int = 200) -> HTTPResponse:
+    """A post, with `ETag: "<version>"` for the client to send back in If-Match (API.md)."""
+    return data(raw, status, headers={"ETag": f'"{orjson.loads(raw)["version"]}"'})
 
 
 def _version(in_body: int | None, if_match: int | None) -> int:

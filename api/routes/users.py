@@ -38,6 +38,12 @@ async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
     return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, query.sort))
 
 
+@bp.get("/me")
+@doc("The caller's own profile, with its email", tag="users", ok=(200, User))
+async def me(request: ApiRequest) -> HTTPResponse:
+    return data(request.ctx.user.raw)
+
+
 @bp.get("/<user_id:id>")
 @doc(
     "A user's profile (email for the user itself and admins)",

@@ -23,6 +23,9 @@ AS $$
 DECLARE
     v_post json;
 BEGIN
+    IF p_title IS NULL AND p_content IS NULL AND p_tags IS NULL THEN
+        RAISE EXCEPTION 'nothing to change: give a title, content or tags' USING ERRCODE = 'SN400';
+    END IF;
     -- Moderators and above may edit anyone's post.
     PERFORM social.authorize_post(p_post_id, p_actor_id, 'moderator', 'edit');
 
@@ -61,6 +64,7 @@ COMMENT ON FUNCTION api.update_post(bigint, bigint, integer, text, text, text[])
     'Updates title, content and tags (NULL keeps a field; tags deduplicated) if p_version is '
     'still current, bumps version and updated_at, and returns the post. Raises SN404 when the '
     'post does not exist, SN403 when the actor is neither its owner nor a moderator or admin, '
-    'SN409 when the version is stale (nothing changes).';
+    'SN409 when the version is stale (nothing changes), SN400 when no field is given (the '
+    'version is not bumped).';
 
 COMMIT;

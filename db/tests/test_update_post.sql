@@ -1,7 +1,7 @@
--- api.update_post: check order 404 -> 403 -> 409; NULL = keep; version + 1; stale version changes nothing.
+-- api.update_post: check order 400 (no field) -> 404 -> 403 -> 409; NULL = keep; version + 1; stale version changes nothing.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(38);
+SELECT plan(40);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -88,9 +88,12 @@ SELECT is((pg_temp.post()).tags, ARRAY['z', 'y', 'x'], 'stored tags deduplicated
 SELECT is((api.update_post((pg_temp.post()).id, pg_temp.uid('up_alice'), 6, NULL, NULL, ARRAY[]::text[])->'tags')::text,
           '[]', 'an empty tags array clears the tags');
 
--- nothing to change still bumps the version
-SELECT is((api.update_post((pg_temp.post()).id, pg_temp.uid('up_alice'), 7, NULL, NULL, NULL)->'version')::text,
-          '8', 'an update with every field NULL still increments the version');
+-- nothing to change is refused and the version stays; a field given, even unchanged, bumps it
+SELECT throws_ok(format('SELECT api.update_post(%s, %s, 7, NULL, NULL, NULL)', (pg_temp.post()).id, pg_temp.uid('up_alice')),
+                 'SN400', 'nothing to change: give a title, content or tags', 'an update naming no field -> SN400');
+SELECT is((pg_temp.post()).version, 7, 'and the version is not bumped');
+SELECT is((api.update_post((pg_temp.post()).id, pg_temp.uid('up_alice'), 7, NULL, NULL, ARRAY[]::text[])->'version')::text,
+          '8', 'the same tags again still increment the version');
 
 -- moderators and admins may edit anyone's post
 SELECT is(api.update_post((pg_temp.post()).id, pg_temp.uid('up_mod'), 8, 'Moderated', NULL, NULL)->>'title',
