@@ -27,6 +27,8 @@ from pydantic import (
 MAX_INT4 = 2**31 - 1
 # api.validation refuses NUL in any string (PostgreSQL text cannot hold it); free text says so.
 NO_NUL = r"^[^\u0000]*$"
+# Post text: something other than whitespace, and no NUL (CHECK posts_*_not_blank too).
+NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
 # At most 5 comma-separated tags of 1 to 32 characters, no NUL; empty means no filter.
 FEED_TAGS = r"^([^,\u0000]{1,32}(,[^,\u0000]{1,32}){0,4})?$"
 USERNAME = r"^[A-Za-z0-9_.-]+$"
@@ -58,6 +60,7 @@ IF_MATCH = rf'^(?:W/)?"?{_decimal_up_to(MAX_INT4)}"?$'
 # Each pattern's rule in words, for the `400` details (pydantic's own message quotes the regex).
 PATTERN_RULES = {
     NO_NUL: "must not contain NUL characters",
+    NOT_BLANK: "must contain more than whitespace, and no NUL characters",
     FEED_TAGS: "at most 5 comma-separated tags of 1 to 32 characters",
     USERNAME: "only letters, digits, `_`, `.` and `-`",
     IF_MATCH: 'must name the version you read: "<version>"',
@@ -112,8 +115,9 @@ Password = Annotated[
     StringConstraints(min_length=2, max_length=72, pattern=NO_NUL),
     AfterValidator(_password_bytes),
 ]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
-Content = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=NO_NUL)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK)]
+Content = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=NOT_BLANK)]
+CommentText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=NO_NUL)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]
 Tags = Annotated[
     list[Tag],
@@ -179,7 +183,7 @@ class PostUpdate(Body):
 
 
 class CommentCreate(Body):
-    content: Content
+    content: CommentText
 
 
 class RoleBody(Body):

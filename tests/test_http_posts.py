@@ -448,3 +448,22 @@ def test_a_body_not_declared_json_is_415_and_creates_nothing(
     for declared in ("application/json; charset=utf-8", "application/merge-patch+json"):
         r = client.post("/v1/posts", content=body, headers={**me.headers, "Content-Type": declared})
         assert r.status_code == 201, (declared, r.text)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "   ", "content": "c"}, "title"),
+        ({"title": "t", "content": "\n\t "}, "content"),
+    ],
+)
+def test_a_post_of_only_whitespace_is_400_and_creates_nothing(
+    client: httpx.Client, make_account, db: Database, body: dict, field: str
+) -> None:
+    me: Account = make_account()
+    assert_error(client.post("/v1/posts", json=body, headers=me.headers), 400, field)
+    assert db.fetchval("SELECT count(*) FROM social.posts WHERE user_id = $1", me.id) == 0
+    post = create_post(client, me, "kept")
+    r = client.patch(f"/v1/posts/{post['id']}", json={**body, "version": 1}, headers=me.headers)
+    assert_error(r, 400, field)
+    assert db.fetchval("SELECT title FROM social.posts WHERE id = $1", post["id"]) == "kept"

@@ -47,6 +47,13 @@ CASES = [
         f"SELECT api.create_post(p_user_id => {ALICE}, p_title => repeat('x', 101), "
         "p_content => 'c', p_tags => '{}')",
     ),
+    # A title of only whitespace (posts_title_not_blank).
+    (
+        "23514",
+        400,
+        f"SELECT api.create_post(p_user_id => {ALICE}, p_title => E' \\t ', "
+        "p_content => 'c', p_tags => '{}')",
+    ),
     (
         "23514",
         400,
