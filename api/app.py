@@ -19,7 +19,7 @@ from api.mail import build_mailer
 from api.pages import Cursors
 from api.ratelimit import RateLimiter
 from api.replicas import Reads
-from api.routes import auth, ops, posts, users
+from api.routes import auth, ops, posts, probes, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
 from api.sweeper import drain_fanout, sweep_invitations
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> App:
     _configure(app, settings)
     _describe(app)
     app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
-    for module in (auth, users, posts, ops):
+    for module in (auth, users, posts, ops, probes):
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
     middleware.install(app)

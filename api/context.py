@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from redis.asyncio import Redis
@@ -40,6 +40,8 @@ class Context:
     cursors: Cursors
     started: float = field(default_factory=time.monotonic)
     requests: Counter[str] = field(default_factory=Counter)
+    # /readyz's last answer and when it was checked (api/routes/probes.py)
+    readiness: tuple[float, dict[str, Any]] = (float("-inf"), {})
     redis: Redis | None = None
     limiter: RateLimiter | None = None
     pool: Pool = field(init=False)

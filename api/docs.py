@@ -184,6 +184,7 @@ def doc(
     also: str | None = None,
     enveloped: bool = True,
     ok_also: tuple[int, ...] = (),
+    limited: bool = True,
 ) -> Callable[[Handler], Handler]:
     """Declare a route once: it is documented as declared and enforced as documented.
 
@@ -193,7 +194,8 @@ def doc(
     there, once: the model is documented, and parsed from the JSON body, the query string or
     the headers into that argument after `auth` (a `400` when it does not parse).
     `ok_also`: other statuses answered with the success shape
-    (health's `503`). Every operation also documents `429` and `500`; with a body, `400`,
+    (health's `503`). Every operation also documents `500`, and `429` unless not `limited`
+    (the probes); with a body, `400`,
     `413` and `415`; with a query or headers, `400`; with `auth`, `401`.
     """
 
@@ -239,7 +241,7 @@ def doc(
             else:
                 content = ref(envelope(model, many) if enveloped else model)
                 func = openapi.response(code, content, _STATUS_TEXT[code])(func)
-        statuses = set(errors) | {429, 500}
+        statuses = set(errors) | {500} | ({429} if limited else set())
         if body is not None:
             statuses |= {400, 413, 415}
         if query is not None or headers is not None:

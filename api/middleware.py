@@ -15,6 +15,7 @@ from sanic.response import BaseHTTPResponse
 from api.context import ApiRequest, Context
 from api.errors import ApiError
 from api.logs import safe_path
+from api.routes import probes
 from api.settings import Settings
 
 access_log = logging.getLogger("gosocial.access")
@@ -30,7 +31,7 @@ def install(app: Sanic[Config, Context]) -> None:
         request.ctx.started = time.perf_counter()
         given = request.headers.get("x-request-id", "")
         request.ctx.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        if ctx.limiter is None:
+        if ctx.limiter is None or request.path in probes.PATHS:
             return
         verdict = await ctx.limiter.hit(client_ip(request, settings))
         request.ctx.rate_headers = verdict.headers()

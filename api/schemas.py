@@ -301,6 +301,16 @@ class Error(BaseModel):
     details: list[FieldError] | None = None
 
 
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    database: Literal["ok", "down"]
+    cache: Literal["ok", "off", "down"]
+
+
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     env: str

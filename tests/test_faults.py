@@ -210,10 +210,20 @@ def test_database_outage_is_a_prompt_503_then_recovers(
         assert r.status_code == 503
         assert r.json()["data"]["database"] == "unavailable"
         assert r.json()["data"]["cache"] == "ok"
+        # Readiness follows within its one-second cache; liveness does not care.
+        wait_for(lambda: _probe(server, "/readyz").status_code == 503, 3, "not ready")
+        ready = _probe(server, "/readyz").json()
+        assert ready == {"status": "not ready", "database": "down", "cache": "ok"}
+        assert _probe(server, "/livez").status_code == 200
     finally:
         cluster.start()
     wait_for(lambda: get_post(server, me, post_id).status_code == 200, 15, "the database")
     assert health(server).status_code == 200
+    wait_for(lambda: _probe(server, "/readyz").status_code == 200, 3, "ready again")
+
+
+def _probe(server: Api, path: str) -> httpx.Response:
+    return httpx.get(f"{server.url}{path}", timeout=5)
 
 
 def test_slow_query_is_cancelled_and_the_pool_stays_healthy(

@@ -90,6 +90,14 @@ def test_health(client: httpx.Client) -> None:
     }
 
 
+def test_probes_are_public(client: httpx.Client) -> None:
+    live = client.get("/livez")
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "database": "ok", "cache": "ok"}
+
+
 def test_debug_vars(client: httpx.Client, user: Account) -> None:
     client.get("/v1/health")  # a 4xx for the counters
     for _ in range(2):  # a miss then a hit, or two hits

@@ -111,6 +111,14 @@ def test_the_21st_request_is_refused_whichever_worker_serves_it(shared: Api) -> 
     pytest.fail(f"all bursts were served by one worker ({pids}); the sharing is unproven")
 
 
+def test_probes_are_not_rate_limited(shared: Api) -> None:
+    fresh_window()
+    burst(shared.url, 30)  # the budget spent
+    for path in ("/livez", "/readyz"):
+        for _ in range(5):
+            assert httpx.get(f"{shared.url}{path}", timeout=5).status_code == 200, path
+
+
 def test_errors_and_429s_carry_the_rate_headers(shared: Api) -> None:
     fresh_window()
     with shared.client() as client:

@@ -1,0 +1,55 @@
+"""Probes for orchestrators: liveness and readiness, public and outside the rate limiter."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sanic import Blueprint, HTTPResponse, json
+
+from api.context import ApiRequest
+from api.docs import doc
+from api.schemas import Liveness, Readiness
+
+bp = Blueprint("probes")
+
+# A probe storm reaches the database at most once a second per worker.
+READINESS_TTL = 1.0
+PATHS = ("/livez", "/readyz")  # exempt from the rate limiter (api/middleware.py)
+
+
+@bp.get("/livez")
+@doc("The process serves (checks no dependency)", tag="ops", ok=(200, Liveness), auth=None,
+     enveloped=False, limited=False)  # fmt: skip
+async def livez(request: ApiRequest) -> HTTPResponse:
+    return json({"status": "ok"})
+
+
+@bp.get("/readyz")
+@doc("The database answers (a down cache still counts as ready)", tag="ops",
+     ok=(200, Readiness), ok_also=(503,), auth=None, enveloped=False, limited=False)  # fmt: skip
+async def readyz(request: ApiRequest) -> HTTPResponse:
+    ctx = request.app.ctx
+    checked_at, body = ctx.readiness
+    if time.monotonic() - checked_at > READINESS_TTL:
+        body = await _readiness(request)
+        ctx.readiness = (time.monotonic(), body)
+    return json(body, status=200 if body["status"] == "ready" else 503)
+
+
+async def _readiness(request: ApiRequest) -> dict[str, Any]:
+    ctx = request.app.ctx
+    database = await _up(ctx.pool.fetchval("SELECT 1"))
+    cache = "off" if ctx.redis is None else await _up(ctx.redis.ping())
+    return {"status": "ready" if database == "ok" else "not ready", "database": database,
+            "cache": cache}  # fmt: skip
+
+
+async def _up(check: Any) -> str:
+    try:
+        async with asyncio.timeout(2):
+            await check
+    except Exception:  # any failure means the dependency cannot serve us
+        return "down"
+    return "ok"
