@@ -34,6 +34,11 @@ _RETRY = {"40P01", "40001"}
 # Connection exceptions, insufficient resources, operator intervention (admin shutdown, crash,
 # cannot connect now): the database is unavailable rather than the request wrong.
 UNAVAILABLE_CLASSES = ("08", "53", "57P")
+# The connection failed rather than the request: refused, reset, timed out, closed, or left by
+# the server's last words in a state asyncpg cannot go on from (InternalClientError "another
+# operation is in progress": a server shutting down sent FATAL to an idle pooled connection,
+# which was handed out before its socket's close arrived).
+CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 # Sanic's own messages for the statuses it raises itself, made into client sentences.
 _DEFAULT_MESSAGES = {
@@ -125,8 +130,8 @@ def render(request: Request, exc: Exception) -> HTTPResponse:
     elif isinstance(exc, ServiceUnavailable):  # Sanic's RESPONSE_TIMEOUT (REQUEST_TIMEOUT)
         log.warning("request timed out", extra={"request_id": request_id})
         exc = ApiError(503, "the request took too long, try again later")
-    elif isinstance(exc, OSError | asyncpg.InterfaceError | TimeoutError):
-        # Connection refused, pool closed, query timeout: the database is unavailable.
+    elif isinstance(exc, CONNECTION_ERRORS):
+        # Connection refused or lost, pool closed, query timeout: the database is unavailable.
         log.warning("database unavailable: %r", exc, extra={"request_id": request_id})
         exc = ApiError(503, "the database is unavailable, try again later")
     if isinstance(exc, ApiError) or (isinstance(exc, SanicException) and exc.status_code < 500):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import asyncpg
 
-from api.errors import UNAVAILABLE_CLASSES
+from api.errors import CONNECTION_ERRORS, UNAVAILABLE_CLASSES
 
 if TYPE_CHECKING:
     from api.db import Pool
@@ -75,7 +75,7 @@ class Reads:
                         result = await conn.fetchval(query, *args)
                         self.on_replica += 1
                         return result
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (*CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
                 if not _unavailable(exc):
                     raise
                 log.warning("replica unavailable, reading on the primary: %r", exc)
