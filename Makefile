@@ -28,7 +28,7 @@ lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml'
 run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
 	@scripts/run.sh
 
-cluster: install ## replicated PostgreSQL: etcd, 3 Patroni nodes, HAProxy primary/replica ports, PgBouncer (CLUSTER_ARGS="--fresh")
+cluster: install ## replicated PostgreSQL (etcd, 3 Patroni nodes, HAProxy, PgBouncer), Redis, 2 API instances behind :8080 (CLUSTER_ARGS="--fresh")
 	@$(PY) -u scripts/cluster.py $(CLUSTER_ARGS)
 
 test: lint ## lint, then every test: pgTAP, sqitch round trip, upgrade, HTTP, mail, faults

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A replicated PostgreSQL on one machine (`make cluster`), and the handle tests drive it with.
+"""A replicated PostgreSQL on one machine (`make cluster`), the API over it, and the handle tests
+drive them with.
 
 On 127.0.0.1 only, under one directory (default `.data/cluster/`): one etcd member; three
 PostgreSQL nodes under Patroni (`synchronous_mode`: an acknowledged commit is on two nodes,
@@ -7,23 +8,30 @@ PostgreSQL nodes under Patroni (`synchronous_mode`: an acknowledged commit is on
 (checks `GET /primary` on each node's Patroni) and a replica port (`GET /replica`, round robin,
 falling back to the primary when no replica is up); optionally PgBouncer in transaction mode in
 front of the primary port. The schema is deployed with sqitch through the primary port, with the
-service's login role and (for `make cluster`) the seed, as `make run` does on one node.
+service's login role and (for `make cluster`) the seed, as `make run` does on one node. Then
+Redis and two API instances (`python -m api`: writes on the primary port, reads on the replica
+port, one signing key kept beside the data), behind HAProxy in HTTP mode on :8080.
 
     python3 scripts/cluster.py                  # make cluster: runs until Ctrl-C / SIGTERM
     python3 scripts/cluster.py --fresh          # start from empty data directories
-    python3 scripts/cluster.py --port-base 56400 --dir /tmp/c --no-pgbouncer --no-seed
+    python3 scripts/cluster.py --port-base 56400 --api-port 8090 --dir /tmp/c --no-seed
+    python3 scripts/cluster.py --api-instances 0 --no-pgbouncer   # the database tier only
 
 From Python (tests/test_cluster.py): `with Cluster(path, Ports.free()) as c: c.setup_database()`,
 then `c.leader()`, `c.lose_machine(node)`, `c.kill_postmaster(node)`, `c.start_node(node)`,
-`c.wait_healthy()`, `c.pause_replay(node)`. Only the standard library is used.
+`c.wait_healthy()`, `c.pause_replay(node)`; with `Cluster(..., api_instances=2)`, also
+`c.start_api()` after `setup_database` and `c.api_url()` (tests/test_cluster_service.py). Only
+the standard library is used.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -72,6 +80,10 @@ def chown_tree(path: Path) -> None:
 # --- ports -------------------------------------------------------------------------------------
 
 
+API_INSTANCES = 2  # API instances `make cluster` runs behind HAProxy's HTTP front
+API_FRONT_PORT = 8080  # API.md: `make cluster` serves the API where `make run` does
+
+
 @dataclass(frozen=True)
 class Ports:
     primary: int  # HAProxy: the leader (read-write)
@@ -82,22 +94,29 @@ class Ports:
     etcd_peer: int
     postgres: tuple[int, ...]  # per node
     rest: tuple[int, ...]  # per node: Patroni's REST API
+    redis: int  # the API instances' Redis (cache, rate limiter, WAL positions)
+    api: int  # HAProxy in HTTP mode: the API instances round robin
+    api_instances: tuple[int, ...]  # per API instance, each on its own port
 
     @classmethod
-    def from_base(cls, base: int) -> Ports:
+    def from_base(cls, base: int, api: int = API_FRONT_PORT) -> Ports:
         """Fixed ports for `make cluster`: base+0 primary, +1 replicas, +2 PgBouncer, +3 stats,
-        +4/+5 etcd, +11.. PostgreSQL, +21.. Patroni. The default base, 25400, is below the
-        kernel's ephemeral range (32768-60999), where a client socket may hold any port."""
+        +4/+5 etcd, +6 Redis, +11.. PostgreSQL, +21.. Patroni, +31.. the API instances; the
+        API front on `api`. The default base, 25400, is below the kernel's ephemeral range
+        (32768-60999), where a client socket may hold any port."""
         n = len(NODE_NAMES)
         return cls(
-            base,
-            base + 1,
-            base + 2,
-            base + 3,
-            base + 4,
-            base + 5,
-            tuple(base + 11 + i for i in range(n)),
-            tuple(base + 21 + i for i in range(n)),
+            primary=base,
+            replicas=base + 1,
+            pgbouncer=base + 2,
+            stats=base + 3,
+            etcd_client=base + 4,
+            etcd_peer=base + 5,
+            postgres=tuple(base + 11 + i for i in range(n)),
+            rest=tuple(base + 21 + i for i in range(n)),
+            redis=base + 6,
+            api=api,
+            api_instances=tuple(base + 31 + i for i in range(API_INSTANCES)),
         )
 
     @classmethod
@@ -106,22 +125,46 @@ class Ports:
         n = len(NODE_NAMES)
         with contextlib.ExitStack() as stack:
             ports = []
-            for _ in range(6 + 2 * n):
+            for _ in range(8 + 2 * n + API_INSTANCES):
                 sock = stack.enter_context(socket.socket())
                 sock.bind(("127.0.0.1", 0))
                 ports.append(sock.getsockname()[1])
-        a, b, c, d, e, f = ports[:6]
-        return cls(a, b, c, d, e, f, tuple(ports[6 : 6 + n]), tuple(ports[6 + n :]))
+        a, b, c, d, e, f, g, h = ports[:8]
+        nodes = ports[8:]
+        return cls(
+            primary=a,
+            replicas=b,
+            pgbouncer=c,
+            stats=d,
+            etcd_client=e,
+            etcd_peer=f,
+            postgres=tuple(nodes[:n]),
+            rest=tuple(nodes[n : 2 * n]),
+            redis=g,
+            api=h,
+            api_instances=tuple(nodes[2 * n :]),
+        )
 
-    def all(self) -> list[int]:
+    def all(self, api: bool = True) -> list[int]:
+        """Every port; without `api`, those of the database tier only."""
         fixed = [self.primary, self.replicas, self.pgbouncer, self.stats]
-        return [*fixed, self.etcd_client, self.etcd_peer, *self.postgres, *self.rest]
+        database = [*fixed, self.etcd_client, self.etcd_peer, *self.postgres, *self.rest]
+        return [*database, self.redis, self.api, *self.api_instances] if api else database
 
 
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def api_serving(port: int) -> bool:
+    """Whether an API instance (or HAProxy's front) answers its check on `port` with a 200."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{API_CHECK}", timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
 
 
 def port_taken(port: int) -> bool:
@@ -188,19 +231,24 @@ class Service:
     name: str
     argv: list[str]
     log_path: Path
+    service_user: bool = True  # run as the postgres user (when we are root)
+    cwd: Path | None = None  # default: the log's directory
+    env: dict[str, str] = field(default_factory=dict)  # on top of ours
     proc: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
 
     def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PATRONI_", "PG"))}
         self.proc = subprocess.Popen(
-            as_service_user(self.argv),
-            cwd=self.log_path.parent,
+            as_service_user(self.argv) if self.service_user else self.argv,
+            cwd=self.cwd or self.log_path.parent,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in the terminal reaches us only; we stop them in order
-            env={k: v for k, v in os.environ.items() if not k.startswith(("PATRONI_", "PG"))},
+            env={**inherited, **self.env},
         )
 
     @property
@@ -233,10 +281,17 @@ class Service:
         return True
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 30) -> None:
-        """`sig`, then SIGKILL after `timeout` seconds."""
+        """`sig`, then SIGKILL after `timeout` seconds (to its whole process group: its session,
+        which it leads, e.g. an API instance's workers)."""
         self.send(sig)
         if not self.wait(timeout):
-            self.send(signal.SIGKILL)
+            self.kill_group()
+
+    def kill_group(self) -> None:
+        """SIGKILL to its process group, and reap it."""
+        if self.running() and self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.wait(10)
 
     def _close_log(self) -> None:
@@ -368,9 +423,13 @@ class Node:
 # --- configuration files -----------------------------------------------------------------------
 
 
-def haproxy_config(ports: Ports, nodes: list[Node]) -> str:
+API_CHECK = "/livez"  # public, not rate limited, no dependency: is the instance serving?
+
+
+def haproxy_config(ports: Ports, nodes: list[Node], api_instances: int = 0) -> str:
     """TCP proxying by Patroni's checks: `primary` (GET /primary), `replicas` (GET /replica,
-    round robin) and, when no replica is up, the replica port's reads go to the primary."""
+    round robin) and, when no replica is up, the replica port's reads go to the primary. With
+    `api_instances`, HTTP proxying on the API front to the instances, round robin."""
 
     def servers() -> list[str]:
         return [
@@ -415,9 +474,38 @@ def haproxy_config(ports: Ports, nodes: list[Node]) -> str:
             "    option httpchk GET /replica",
             *check,
             *servers(),
+            *(api_front(ports, api_instances) if api_instances else []),
             "",
         ]
     )
+
+
+def api_front(ports: Ports, instances: int) -> list[str]:
+    """HTTP on the API front, round robin over the instances that answer their check. The
+    check is /livez, not /readyz: a database outage is the instances' to answer (a JSON 503),
+    not a reason to take them all out. HAProxy appends the client's address to X-Forwarded-For
+    on every request it forwards (the instances' TRUSTED_PROXY_HEADER, for the rate limiter)."""
+    return [
+        "frontend api",
+        "    mode http",
+        f"    bind 127.0.0.1:{ports.api}",
+        "    timeout client 65s",
+        "    timeout http-request 10s",
+        "    option forwardfor",
+        "    default_backend api_instances",
+        "backend api_instances",
+        "    mode http",
+        "    balance roundrobin",
+        "    option redispatch",  # a connection refused by one instance is retried on another
+        "    timeout server 65s",  # the instances' REQUEST_TIMEOUT is 60 s
+        f"    option httpchk GET {API_CHECK}",
+        "    http-check expect status 200",
+        "    default-server inter 1s fall 2 rise 1",
+        *(
+            f"    server api{i} 127.0.0.1:{port} check"
+            for i, port in enumerate(ports.api_instances[:instances], 1)
+        ),
+    ]
 
 
 def pgbouncer_config(ports: Ports, directory: Path) -> str:
@@ -447,17 +535,30 @@ def pgbouncer_config(ports: Ports, directory: Path) -> str:
 
 
 class Cluster:
-    """etcd, three Patroni nodes, HAProxy and optionally PgBouncer under `base_dir`.
+    """etcd, three Patroni nodes, HAProxy and optionally PgBouncer under `base_dir`; with
+    `api_instances`, also Redis and that many API instances behind HAProxy's API front.
 
     `fast` (for tests) turns fsync off: a process killed with -9 still loses nothing.
+    `api_env`: variables of the API instances on top of `api_env()`'s (e.g. the rate limit).
+    The instances start with `start_api()`, once the schema is deployed (`setup_database`).
     """
 
     def __init__(
-        self, base_dir: Path, ports: Ports, *, pgbouncer: bool = True, fast: bool = False
+        self,
+        base_dir: Path,
+        ports: Ports,
+        *,
+        pgbouncer: bool = True,
+        fast: bool = False,
+        api_instances: int = 0,
+        api_env: dict[str, str] | None = None,
     ) -> None:
+        if api_instances > len(ports.api_instances):
+            raise ValueError(f"ports for {len(ports.api_instances)} API instances only")
         self.base_dir = base_dir.resolve()
         self.ports = ports
         self.fast = fast
+        self.api_overrides = dict(api_env or {})
         self.nodes = [
             Node(name, pg, rest, self.base_dir / name)
             for name, pg, rest in zip(NODE_NAMES, ports.postgres, ports.rest, strict=True)
@@ -494,6 +595,21 @@ class Cluster:
             if pgbouncer
             else None
         )
+        self.redis = (
+            Service(
+                "redis",
+                [
+                    *("redis-server", "--port", str(ports.redis), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no", "--dir", str(d / "redis")),
+                ],
+                d / "redis" / "redis.log",
+                service_user=False,
+            )
+            if api_instances
+            else None
+        )
+        self.api_count = api_instances
+        self.apis: list[Service] = []  # started by start_api
 
     # lifecycle
 
@@ -514,18 +630,18 @@ class Cluster:
         self.stop()
 
     def services(self) -> list[Service]:
-        extra = [self.pgbouncer] if self.pgbouncer else []
-        return [self.etcd, *(n.patroni for n in self.nodes), self.haproxy, *extra]
+        extra = [s for s in (self.pgbouncer, self.redis) if s is not None]
+        return [self.etcd, *(n.patroni for n in self.nodes), self.haproxy, *extra, *self.apis]
 
     def write_configs(self) -> None:
-        for directory in ("etcd", "haproxy", "pgbouncer"):
+        for directory in ("etcd", "haproxy", "pgbouncer", "redis"):
             (self.base_dir / directory).mkdir(parents=True, exist_ok=True)
         for node in self.nodes:
             node.dir.mkdir(parents=True, exist_ok=True)
             node.dir.chmod(0o700)
             self.write_node_config(node)
         (self.base_dir / "haproxy" / "haproxy.cfg").write_text(
-            haproxy_config(self.ports, self.nodes)
+            haproxy_config(self.ports, self.nodes, self.api_count)
         )
         bouncer = self.base_dir / "pgbouncer"
         (bouncer / "pgbouncer.ini").write_text(pgbouncer_config(self.ports, bouncer))
@@ -540,9 +656,11 @@ class Cluster:
     def start(self, timeout: float = 150) -> None:
         """Start everything and wait until a leader, a sync standby and a replica run and
         HAProxy routes to them."""
-        taken = [p for p in self.ports.all() if port_taken(p)]
+        taken = [p for p in self.ports.all(api=self.api_count > 0) if port_taken(p)]
         if taken:
-            raise SystemExit(f"ports already in use: {taken} (another cluster? --port-base)")
+            raise SystemExit(
+                f"ports already in use: {taken} (another cluster? --port-base, --api-port)"
+            )
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self.write_configs()
         deadline = time.monotonic() + timeout
@@ -553,10 +671,39 @@ class Cluster:
         self.haproxy.start()
         if self.pgbouncer:
             self.pgbouncer.start()
+        if self.redis:
+            self.redis.start()
         self._wait(self.is_healthy, deadline, "a leader, a sync standby and a replica")
         self._wait(self.routes_ready, deadline, "HAProxy's routes")
         if self.pgbouncer:
             self._wait(lambda: port_open(self.ports.pgbouncer), deadline, "PgBouncer")
+        if self.redis:
+            self._wait(lambda: port_open(self.ports.redis), deadline, "Redis")
+
+    def start_api(self, timeout: float = 60) -> None:
+        """Start the API instances (the schema deployed) and wait until each serves on its port
+        and HAProxy's API front forwards to them."""
+        self.apis = [
+            self.api_service(f"api{i}", port)
+            for i, port in enumerate(self.ports.api_instances[: self.api_count], 1)
+        ]
+        for service in self.apis:
+            service.start()
+        deadline = time.monotonic() + timeout
+        for service, port in zip(self.apis, self.ports.api_instances, strict=False):
+            self._wait(functools.partial(api_serving, port), deadline, service.name, [service])
+        self._wait(
+            lambda: api_serving(self.ports.api), deadline, "HAProxy's API front",
+            [self.haproxy, *self.apis],
+        )  # fmt: skip
+
+    def stop_api(self, timeout: float = 30) -> None:
+        """SIGTERM to every API instance at once (each finishes its requests), then wait."""
+        for service in self.apis:
+            service.send(signal.SIGTERM)
+        for service in self.apis:  # not a second SIGTERM: Sanic would kill its workers at once
+            if not service.wait(timeout):
+                service.kill_group()
 
     def _wait(
         self,
@@ -584,8 +731,10 @@ class Cluster:
             return False
 
     def stop(self) -> list[int]:
-        """Stop what was started: Patroni (replicas first; each stops its PostgreSQL), then
-        etcd, then HAProxy and PgBouncer. Answer the pids still alive afterwards (none)."""
+        """Stop what was started: the API instances, Patroni (replicas first; each stops its
+        PostgreSQL), then etcd, then HAProxy, PgBouncer and Redis. Answer the pids still alive
+        afterwards (none)."""
+        self.stop_api()
         leader = self.leader_name()
         for group in (
             [n for n in self.nodes if n.name != leader],
@@ -606,6 +755,8 @@ class Cluster:
         self.haproxy.stop(signal.SIGTERM, 10)
         if self.pgbouncer:
             self.pgbouncer.stop(signal.SIGTERM, 10)
+        if self.redis:
+            self.redis.stop(signal.SIGTERM, 10)
         left = [s.pid for s in self.services() if s.running() and s.pid is not None]
         left += [pid for n in self.nodes if (pid := n.postmaster_pid()) is not None]
         return left
@@ -801,8 +952,62 @@ class Cluster:
         return f"postgresql://{user}@127.0.0.1:{self.ports.pgbouncer}/{DATABASE}"
 
     def env(self) -> dict[str, str]:
-        """The variables an API instance runs with over this cluster."""
-        return {"DATABASE_URL": self.primary_url(), "DATABASE_READ_URL": self.replica_url()}
+        """The variables another API instance needs over this cluster: the database's and, with
+        the API tier, the instances' Redis and signing key (so it shares their limiter, cache
+        and tokens)."""
+        env = {"DATABASE_URL": self.primary_url(), "DATABASE_READ_URL": self.replica_url()}
+        if self.api_count:
+            env |= {"REDIS_URL": self.redis_url(), "JWT_SECRET": self.jwt_secret()}
+        return env
+
+    # the API tier
+
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.ports.redis}/0"
+
+    def api_url(self) -> str:
+        """HAProxy's API front."""
+        return f"http://127.0.0.1:{self.ports.api}"
+
+    def jwt_secret(self) -> str:
+        """The API instances' signing key: made once, then kept beside the data (mode 0600), so
+        tokens outlive a restart of `make cluster`."""
+        path = self.base_dir / "api" / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write(secrets.token_urlsafe(48) + "\n")
+        return path.read_text().strip()
+
+    def api_env(self, port: int) -> dict[str, str]:
+        """An API instance's variables: writes on the primary port, reads on the replica port,
+        the shared Redis, console mail, the cluster's signing key; then `api_env` given."""
+        return {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WORKERS": "1",
+            "DATABASE_URL": self.primary_url(),
+            "DATABASE_READ_URL": self.replica_url(),
+            "REDIS_URL": self.redis_url(),
+            "MAILER": "console",
+            "JWT_SECRET": self.jwt_secret(),
+            "FRONTEND_URL": self.api_url(),  # the links in mail lead to the front
+            "TRUSTED_PROXY_HEADER": "X-Forwarded-For",  # HAProxy's, for the rate limiter
+            **self.api_overrides,
+        }
+
+    def api_service(self, name: str, port: int, env: dict[str, str] | None = None) -> Service:
+        """`python -m api` on `port` over this cluster (not started yet), with `env` on top of
+        `api_env`, logging to `<name>/api.log`. start_api makes the front's instances with it;
+        a test may make more."""
+        return Service(
+            name,
+            [sys.executable, "-m", "api"],
+            self.base_dir / name / "api.log",
+            service_user=False,
+            cwd=ROOT,
+            env={**self.api_env(port), **(env or {})},
+        )
 
     def describe(self) -> str:
         p = self.ports
@@ -824,11 +1029,31 @@ class Cluster:
         ]
         if self.pgbouncer:
             lines.append(f"  PgBouncer           {self.pgbouncer_url()}   (transaction pooling)")
+        lines.append(
+            f"  Superuser           postgresql://{SUPERUSER}@127.0.0.1:{p.primary}/{DATABASE}"
+        )
+        if self.api_count:
+            front = self.api_url()
+            names = ", ".join(f"api{i}" for i in range(1, self.api_count + 1))
+            lines += [
+                f"  Redis               {self.redis_url()}   (cache, rate limiter, WAL positions)",
+                *(
+                    f"  {service.name:<19} http://127.0.0.1:{port}/v1   "
+                    f"(log: {service.log_path.relative_to(self.base_dir)})"
+                    for service, port in zip(self.apis, p.api_instances, strict=False)
+                ),
+                "",
+                f"  API (HAProxy, HTTP) {front}/v1   (round robin over {names}; "
+                f"checks GET {API_CHECK})",
+                f"  API docs            {front}/v1/swagger/",
+                f"  Health              {front}/v1/health   (Basic admin/admin in development)",
+                f"  Signing key         {self.base_dir / 'api' / 'jwt_secret'}",
+            ]
+        env = {k: "<see the file>" if k == "JWT_SECRET" else v for k, v in self.env().items()}
         lines += [
-            f"  Superuser           postgresql://{SUPERUSER}@127.0.0.1:{p.primary}/{DATABASE}",
             "",
-            "  For an API instance over this cluster (also in the file env beside the data):",
-            *(f"    export {k}={v}" for k, v in self.env().items()),
+            f"  For another API instance over this cluster (in {self.base_dir / 'env'}):",
+            *(f"    export {k}={v}" for k, v in env.items()),
         ]
         return "\n".join(lines)
 
@@ -845,6 +1070,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="delete the directory first")
     parser.add_argument("--no-pgbouncer", action="store_true")
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=int(os.environ.get("CLUSTER_API_PORT", str(API_FRONT_PORT))),
+        help="HAProxy's API front (default 8080, or CLUSTER_API_PORT)",
+    )
+    parser.add_argument(
+        "--api-instances", type=int, default=API_INSTANCES, choices=range(API_INSTANCES + 1),
+        help="API instances behind the front (0: the database tier only)",
+    )  # fmt: skip
+    parser.add_argument("--api-workers", type=int, default=1, help="WORKERS of each instance")
     args = parser.parse_args(argv)
 
     def terminate(signum: int, frame: object) -> None:
@@ -854,17 +1090,30 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with it ignored
     if args.fresh:
         shutil.rmtree(args.dir, ignore_errors=True)
-    cluster = Cluster(args.dir, Ports.from_base(args.port_base), pgbouncer=not args.no_pgbouncer)
+    cluster = Cluster(
+        args.dir,
+        Ports.from_base(args.port_base, api=args.api_port),
+        pgbouncer=not args.no_pgbouncer,
+        api_instances=args.api_instances,
+        api_env={"WORKERS": str(args.api_workers)},
+    )
     started = time.monotonic()
     try:
-        print(f"starting etcd, 3 Patroni nodes and HAProxy under {cluster.base_dir} ...")
+        with_redis = ", Redis" if args.api_instances else ""
+        print(f"starting etcd, 3 Patroni nodes, HAProxy{with_redis} under {cluster.base_dir} ...")
         cluster.start()
         print(f"cluster up in {time.monotonic() - started:.1f} s; deploying the schema ...")
         cluster.setup_database(seed=not args.no_seed)
         env_file = cluster.base_dir / "env"
-        env_file.write_text("".join(f"export {k}={v}\n" for k, v in cluster.env().items()))
-        print(f"ready in {time.monotonic() - started:.1f} s\n\n{cluster.describe()}\n")
-        print("  Ctrl-C stops everything it started.\n", flush=True)
+        with os.fdopen(os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write("".join(f"export {k}={v}\n" for k, v in cluster.env().items()))
+        if args.api_instances:
+            print(f"starting {args.api_instances} API instances behind {cluster.api_url()} ...")
+            cluster.start_api()
+        print(f"ready in {time.monotonic() - started:.1f} s\n\n{cluster.describe()}")
+        if args.api_instances and not args.no_seed:
+            print("  Seeded admin        user1@example.com / password   (every seeded user's)")
+        print("\n  Ctrl-C stops everything it started.\n", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             watch(cluster)
     except KeyboardInterrupt:
@@ -873,20 +1122,23 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     finally:
-        print("stopping Patroni, etcd, HAProxy and PgBouncer ...", flush=True)
+        print("stopping the API, Patroni, etcd, HAProxy, PgBouncer and Redis ...", flush=True)
         left = cluster.stop()
         print("stopped" if not left else f"still running: {left}", flush=True)
     return 0
 
 
 def watch(cluster: Cluster) -> None:
-    """Until interrupted: say when the leader changes; fail when etcd or HAProxy exits."""
+    """Until interrupted: say when the leader changes; fail when etcd, HAProxy, PgBouncer,
+    Redis or an API instance exits."""
     leader = cluster.leader_name()
     while True:
         time.sleep(1)
-        for service in (cluster.etcd, cluster.haproxy, cluster.pgbouncer):
+        for service in (cluster.etcd, cluster.haproxy, cluster.pgbouncer, cluster.redis):
             if service is not None:
                 service.check()
+        for service in cluster.apis:
+            service.check()
         now = cluster.leader_name()
         if now != leader:
             print(f"{time.strftime('%H:%M:%S')} leader: {leader} -> {now}", flush=True)
