@@ -16,30 +16,20 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jwt
 
 from bench.config import BENCH, RESULTS, ROOT
-from scripts.cluster import Cluster, Node, Ports, children, wait_until
+from scripts.cluster import Cluster, Node, Ports, api_serving, children, wait_until
 
 USERS, POSTS, FOLLOWS = 10_000, 100_000, 50
 DURATION, WARMUP, CONNECTIONS = 10, 3, 32
 REPORT = BENCH / "CLUSTER.md"
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(node: Node) -> float:
@@ -53,27 +43,6 @@ def cpu_seconds(node: Node) -> float:
             fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
     return total / TICK
-
-
-@contextlib.contextmanager
-def service(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    full = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "2", **env}
-    with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "api"], cwd=ROOT, env=full, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _answers(f"{url}/v1/swagger/openapi.json"), 30, "the service")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
-def _answers(url: str) -> bool:
-    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
-        return response.status == 200
-    return False
 
 
 def wrk(url: str, path: str, tokens: Path, out: Path) -> dict[str, float]:
@@ -91,27 +60,27 @@ def wrk(url: str, path: str, tokens: Path, out: Path) -> dict[str, float]:
     }
 
 
+def tokens_for(secret: str, path: Path) -> Path:
+    """Access tokens of 2,000 seeded users, signed with the cluster's key as the API signs them."""
+    now = int(time.time())
+    claims = {"iat": now, "nbf": now - 60, "exp": now + 3600, "iss": "gosocial",
+              "aud": "gosocial", "typ": "access"}  # fmt: skip
+    path.write_text("".join(
+        f"{uid} {jwt.encode({**claims, 'sub': str(uid), 'jti': secrets.token_hex(8)}, secret)}\n"
+        for uid in range(3, 2003)
+    ))  # fmt: skip
+    return path
+
+
 def main() -> None:
     run = RESULTS / ("cluster-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
     base = Path("/tmp") / run.name  # postgres must be able to enter it (scripts/pg/pgtool)
     run.mkdir(parents=True)
-    secret = secrets.token_urlsafe(36)
-    now = int(time.time())
-    tokens = run / "tokens.txt"
-    claims = {"iat": now, "nbf": now - 60, "exp": now + 3600, "iss": "gosocial",
-              "aud": "gosocial", "typ": "access"}  # fmt: skip
-    tokens.write_text("".join(
-        f"{uid} {jwt.encode({**claims, 'sub': str(uid), 'jti': secrets.token_hex(8)}, secret)}\n"
-        for uid in range(3, 2003)
-    ))  # fmt: skip
-    ports = Ports.free()
-    redis_port, service_port = free_port(), free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"],
-                             stdout=subprocess.DEVNULL)  # fmt: skip
     rows: list[str] = []
     try:
-        with Cluster(base, ports, pgbouncer=True) as cluster:
+        # One API slot: the cluster runs Redis and keeps the signing key; the instance is
+        # started by hand, once per setup.
+        with Cluster(base, Ports.free(), pgbouncer=True, api_instances=1) as cluster:
             cluster.setup_database(seed=False)
             seed = ["-v", f"users={USERS}", "-v", f"posts={POSTS}", "-v", f"follows={FOLLOWS}"]
             cluster.psql("SELECT 1", "gosocial", *seed, "-f", str(ROOT / "db/seed/seed.sql"))
@@ -119,14 +88,15 @@ def main() -> None:
             cluster.psql("ALTER ROLE gosocial SET statement_timeout = '5s'")
             cluster.psql("VACUUM ANALYZE", "gosocial")
             leader = cluster.leader().name
-            common = {"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "JWT_SECRET": secret,
-                      "RATE_LIMIT_ENABLED": "false", "MAILER": "console", "DB_POOL_MIN": "8",
+            tokens = tokens_for(cluster.jwt_secret(), run / "tokens.txt")
+            port = cluster.ports.api_instances[0]
+            common = {"WORKERS": "2", "RATE_LIMIT_ENABLED": "false", "DB_POOL_MIN": "8",
                       "DB_POOL_MAX": "8", "CACHE_TTL": "3600"}  # fmt: skip
             setups = [
-                ("reads on the primary", {"DATABASE_URL": cluster.primary_url()}),
-                ("reads on two replicas", cluster.env()),
+                ("reads on the primary", {"DATABASE_READ_URL": ""}),
+                ("reads on two replicas", {}),
                 ("through PgBouncer", {"DATABASE_URL": cluster.pgbouncer_url(),
-                                       "DB_PGBOUNCER": "true"}),
+                                       "DATABASE_READ_URL": "", "DB_PGBOUNCER": "true"}),
             ]  # fmt: skip
             loads = [
                 ("GET /v1/users/feed", "/v1/users/feed", {}),
@@ -134,13 +104,19 @@ def main() -> None:
             ]
             for name, path, extra in loads:
                 for setup, env in setups:
-                    if extra.get("REDIS_URL") == "" and "DATABASE_READ_URL" in env:
+                    if extra.get("REDIS_URL") == "" and "DATABASE_READ_URL" not in env:
                         continue  # without Redis no write position is known: all on the primary
-                    with service({**common, **env, **extra}, service_port,
-                                 run / "service.log") as url:  # fmt: skip
+                    service = cluster.api_service(f"bench{len(rows)}", port,
+                                                  {**common, **env, **extra})  # fmt: skip
+                    service.start()
+                    try:
+                        wait_until(lambda: api_serving(port), 30, "the service")
                         before = {n.name: cpu_seconds(n) for n in cluster.nodes}
-                        figures = wrk(url, path, tokens, run / f"{len(rows)}.json")
+                        figures = wrk(f"http://127.0.0.1:{port}", path, tokens,
+                                      run / f"{len(rows)}.json")  # fmt: skip
                         cpu = {n.name: cpu_seconds(n) - before[n.name] for n in cluster.nodes}
+                    finally:
+                        service.stop()
                     nodes = ", ".join(
                         f"{n}{' (primary)' if n == leader else ''} {s:.1f} s"
                         for n, s in sorted(cpu.items())
@@ -151,7 +127,6 @@ def main() -> None:
                     )
                     print(rows[-1], flush=True)
     finally:
-        redis.terminate()
         shutil.rmtree(base, ignore_errors=True)
     REPORT.write_text("\n".join([
         "# GoSocial over the replicated cluster", "",

@@ -120,7 +120,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
         return True
     return False
@@ -143,7 +143,7 @@ class RedisProcess:
             ],
             stdout=subprocess.DEVNULL,
         )
-        wait_for(lambda: _port_open(self.port), 10, "redis-server")
+        wait_for(lambda: port_open(self.port), 10, "redis-server")
 
     def stop(self) -> None:
         if self._proc is not None:

@@ -11,7 +11,6 @@ statement_timeout still cancels a runaway query.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import testing.postgresql
 
 from scripts.cluster import as_service_user, chown_tree
 from tests.helpers import Cluster, access_claims, base_env, bearer, own_cluster, psql
-from tests.services import Api, api, free_port, wait_for
+from tests.services import Api, api, free_port, port_open, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +50,12 @@ def bounced(pg_factory: testing.postgresql.PostgresqlFactory) -> Iterator[tuple[
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_for(lambda: _accepts(port), 10, "PgBouncer to listen")
+            wait_for(lambda: port_open(port), 10, "PgBouncer to listen")
             yield cluster, f"postgresql://gosocial@127.0.0.1:{port}/test"
         finally:
             bouncer.terminate()
             bouncer.wait(10)
             shutil.rmtree(base, ignore_errors=True)
-
-
-def _accepts(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _env(url: str, redis_url: str, **extra: str) -> dict[str, str]:

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
 
 from sanic import Blueprint, HTTPResponse, json
 
 from api import __version__
 from api.context import ApiRequest
 from api.docs import doc
+from api.routes.probes import probe
 from api.schemas import DebugVars, Health
 
 bp = Blueprint("ops", url_prefix="/v1")
-
-
-async def _probe(check: Awaitable[object]) -> str:
-    try:
-        async with asyncio.timeout(2):
-            await check
-    except Exception:  # any failure means the dependency cannot serve us
-        return "unavailable"
-    return "ok"
 
 
 @bp.get("/health")
@@ -35,8 +26,8 @@ async def _probe(check: Awaitable[object]) -> str:
 )
 async def health(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
-    database = await _probe(ctx.pool.fetchval("SELECT 1"))
-    cache = await _probe(ctx.redis.ping()) if ctx.redis is not None else "disabled"
+    database = await probe(ctx.pool.fetchval("SELECT 1"), failed="unavailable")
+    cache = "disabled" if ctx.redis is None else await probe(ctx.redis.ping(), "unavailable")
     healthy = database == "ok" and cache != "unavailable"
     body = {
         "status": "ok" if healthy else "unavailable",
