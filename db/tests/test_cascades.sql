@@ -1,8 +1,8 @@
--- Deleting a user removes its posts, comments, follows, invitations and tokens;
+-- Deleting a user removes its posts, comments, follows, invitations, reset and refresh tokens;
 -- deleting a post removes its comments. Other users' data is untouched.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(18);
+SELECT plan(19);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -40,6 +40,9 @@ VALUES (decode(md5('ca-rt1'), 'hex'), pg_temp.uid('ca_doomed'), '77777777-7777-7
        (decode(md5('ca-rt2'), 'hex'), pg_temp.uid('ca_doomed'), '77777777-7777-7777-7777-777777777777', now() + interval '1 day'),
        (decode(md5('ca-rt-bob'), 'hex'), pg_temp.uid('ca_bob'), '88888888-8888-8888-8888-888888888888', now() + interval '1 day');
 
+INSERT INTO social.password_resets (user_id, token_hash, expires_at)
+VALUES (pg_temp.uid('ca_doomed'), decode(md5('ca-reset'), 'hex'), now() + interval '1 hour');
+
 -- deleting a user
 SELECT lives_ok($$SELECT api.delete_user(pg_temp.uid('ca_doomed'))$$, 'delete_user succeeds');
 SELECT is((SELECT count(*)::int FROM social.users WHERE id = (SELECT id FROM doomed)), 0, 'the user is gone');
@@ -55,6 +58,8 @@ SELECT is((SELECT count(*)::int FROM social.followers WHERE user_id = (SELECT id
 SELECT is((SELECT count(*)::int FROM social.invitations WHERE user_id = (SELECT id FROM doomed)), 0, 'its invitations are gone');
 SELECT is((SELECT count(*)::int FROM social.refresh_tokens WHERE user_id = (SELECT id FROM doomed)), 0,
           'its refresh tokens are gone');
+SELECT is((SELECT count(*)::int FROM social.password_resets WHERE user_id = (SELECT id FROM doomed)), 0,
+          'its password reset token is gone');
 -- the rest stays
 SELECT is((SELECT count(*)::int FROM social.posts WHERE title LIKE 'ca bob post%'), 2, 'other users'' posts stay');
 SELECT is(ARRAY(SELECT content FROM social.comments WHERE post_id = pg_temp.pid('ca bob post') ORDER BY content),

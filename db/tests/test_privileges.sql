@@ -1,7 +1,7 @@
 -- Least privilege: gosocial_app reaches the data only through the api functions.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(38);
+SELECT plan(39);
 
 -- fixture (as superuser); ids handed to the app role through transaction-local settings
 DO $$
@@ -26,6 +26,7 @@ SELECT table_privs_are('social', 'users', 'gosocial_app', ARRAY[]::text[], 'no t
 SELECT table_privs_are('social', 'roles', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.roles');
 SELECT table_privs_are('social', 'invitations', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.invitations');
 SELECT table_privs_are('social', 'refresh_tokens', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.refresh_tokens');
+SELECT table_privs_are('social', 'password_resets', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.password_resets');
 SELECT table_privs_are('social', 'posts', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.posts');
 SELECT table_privs_are('social', 'comments', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.comments');
 SELECT table_privs_are('social', 'followers', 'gosocial_app', ARRAY[]::text[], 'no table privilege on social.followers');

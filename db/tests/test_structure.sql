@@ -2,7 +2,7 @@
 -- functions with their exact signatures, SECURITY DEFINER and search_path.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(96);
+SELECT plan(107);
 
 -- schemas, extension, role
 SELECT has_schema('social', 'schema social exists');
@@ -16,7 +16,7 @@ SELECT ok(NOT rolcanlogin AND NOT rolsuper, 'gosocial_app is NOLOGIN and not a s
 SELECT tables_are('social',
     ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
           'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows',
-          'fanout_queue'],
+          'fanout_queue', 'password_resets'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');
@@ -30,7 +30,7 @@ SELECT has_table('social', 'followers', 'table social.followers exists');
 -- columns
 SELECT columns_are('social', 'roles', ARRAY['id', 'name', 'level', 'description'], 'roles columns');
 SELECT columns_are('social', 'users',
-    ARRAY['id', 'username', 'email', 'password_hash', 'is_active', 'role_id', 'created_at', 'updated_at'],
+    ARRAY['id', 'username', 'email', 'password_hash', 'is_active', 'role_id', 'created_at', 'updated_at', 'token_epoch'],
     'users columns');
 SELECT columns_are('social', 'invitations', ARRAY['token_hash', 'user_id', 'expires_at'], 'invitations columns');
 SELECT columns_are('social', 'refresh_tokens',
@@ -90,7 +90,8 @@ SELECT functions_are('api', ARRAY[
     'register_user', 'delete_user', 'activate_user', 'get_user', 'get_login', 'set_user_role',
     'follow_user', 'unfollow_user', 'create_post', 'get_post', 'update_post', 'delete_post',
     'create_comment', 'list_comments', 'user_feed', 'issue_refresh_token', 'rotate_refresh_token',
-    'revoke_refresh_family', 'purge_expired_invitations', 'fan_out_queued', 'replayed'],
+    'revoke_refresh_family', 'purge_expired_invitations', 'fan_out_queued', 'replayed',
+    'get_session_user', 'request_password_reset', 'reset_password', 'change_password'],
     'schema api holds exactly the spec functions');
 
 SELECT function_returns('api', 'register_user', ARRAY['text', 'text', 'text', 'bytea', 'interval'], 'json', 'register_user(text,text,text,bytea,interval) returns json');
@@ -117,6 +118,13 @@ SELECT function_returns('api', 'issue_refresh_token', ARRAY['bigint', 'bytea', '
 SELECT function_returns('api', 'rotate_refresh_token', ARRAY['bytea', 'bytea', 'interval'], 'bigint', 'rotate_refresh_token(bytea,bytea,interval) returns bigint');
 SELECT function_returns('api', 'revoke_refresh_family', ARRAY['bytea', 'bigint'], 'boolean', 'revoke_refresh_family(bytea,bigint) returns boolean');
 SELECT function_returns('api', 'purge_expired_invitations', ARRAY[]::name[], 'integer', 'purge_expired_invitations() returns integer');
+SELECT function_returns('api', 'get_session_user', ARRAY['bigint'], 'setof record', 'get_session_user(bigint) returns a table');
+SELECT function_returns('api', 'request_password_reset', ARRAY['text', 'bytea', 'interval'], 'setof record', 'request_password_reset(text,bytea,interval) returns a table');
+SELECT function_returns('api', 'reset_password', ARRAY['bytea', 'text'], 'bigint', 'reset_password(bytea,text) returns bigint');
+SELECT function_returns('api', 'change_password', ARRAY['bigint', 'text', 'text'], 'integer', 'change_password(bigint,text,text) returns integer');
+SELECT col_type_is('social', 'users', 'token_epoch', 'integer', 'users.token_epoch is integer');
+SELECT col_is_pk('social', 'password_resets', 'user_id', 'password_resets pk: one token per user');
+SELECT col_is_unique('social', 'password_resets', 'token_hash', 'password_resets.token_hash is unique');
 
 -- get_login's result columns
 SELECT is(
@@ -146,6 +154,10 @@ SELECT is_definer('api', 'issue_refresh_token', 'issue_refresh_token is SECURITY
 SELECT is_definer('api', 'rotate_refresh_token', 'rotate_refresh_token is SECURITY DEFINER');
 SELECT is_definer('api', 'revoke_refresh_family', 'revoke_refresh_family is SECURITY DEFINER');
 SELECT is_definer('api', 'purge_expired_invitations', 'purge_expired_invitations is SECURITY DEFINER');
+SELECT is_definer('api', 'get_session_user', 'get_session_user is SECURITY DEFINER');
+SELECT is_definer('api', 'request_password_reset', 'request_password_reset is SECURITY DEFINER');
+SELECT is_definer('api', 'reset_password', 'reset_password is SECURITY DEFINER');
+SELECT is_definer('api', 'change_password', 'change_password is SECURITY DEFINER');
 
 -- every api function pins its search_path
 SELECT is(
