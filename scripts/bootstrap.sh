@@ -11,7 +11,8 @@ ls /usr/share/postgresql/*/extension/pgtap.control >/dev/null 2>&1 || need+=(pos
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
 command -v psql >/dev/null || need+=(postgresql-client-15)
 command -v redis-server >/dev/null || need+=(redis-server)
-command -v chromium >/dev/null || need+=(chromium)  # headless check of the offline Swagger UI
+command -v chromium >/dev/null || need+=(chromium)  # headless checks: offline Swagger UI, mail link pages
+command -v chromedriver >/dev/null || need+=(chromium-driver)  # selenium drives chromium through it
 # make cluster and tests/test_cluster.py: Patroni with etcd, HAProxy, PgBouncer (started as
 # plain processes by scripts/cluster.py; the packages' own services are not used)
 command -v patroni >/dev/null || need+=(patroni)
