@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 
@@ -19,7 +20,7 @@ from api.mail import build_mailer
 from api.pages import Cursors
 from api.ratelimit import RateLimiter
 from api.replicas import Reads
-from api.routes import auth, ops, posts, probes, users
+from api.routes import auth, links, ops, posts, probes, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
 from api.sweeper import drain_fanout, sweep_invitations
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> App:
     _configure(app, settings)
     _describe(app)
     app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
-    for module in (auth, users, posts, ops, probes):
+    for module in (auth, users, posts, ops, probes, links):
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
     middleware.install(app)
@@ -142,6 +143,8 @@ async def stop_sweeper(app: App) -> None:
 async def close_resources(app: App) -> None:
     # After, not before, server stop: in-flight requests finish with the pool still open.
     ctx = app.ctx
+    if ctx.background:  # mail still being sent after its request's answer
+        await asyncio.wait(ctx.background, timeout=ctx.settings.smtp_timeout)
     if ctx.redis is not None:
         await ctx.redis.aclose()
     if hasattr(ctx, "pool"):

@@ -2,6 +2,9 @@
 
 Redis is an accelerator, never a dependency of correctness: when it fails, the cache becomes a
 no-op for a few seconds (one warning) and requests go to PostgreSQL.
+
+An entry is `<token epoch>:<the API's user JSON>`: the epoch an access token must carry comes
+with the user in the same read, and the JSON is served as is, without it.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -91,7 +95,22 @@ class Breaker:
             log.info("%s: redis is back", self.name)
 
 
-Loader = Callable[[int], Awaitable[str]]
+@dataclass(frozen=True, slots=True)
+class CachedUser:
+    raw: bytes  # the API's user JSON, as the database made it
+    epoch: int  # the user's token epoch; never part of `raw`
+
+    def encode(self) -> bytes:
+        return b"%d:%b" % (self.epoch, self.raw)
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> CachedUser | None:
+        """The entry, or None for a miss or a value of another shape (it is refilled)."""
+        epoch, sep, raw = (value or b"").partition(b":")
+        return cls(raw, int(epoch)) if sep and epoch.isdigit() else None
+
+
+Loader = Callable[[int], Awaitable[CachedUser]]
 
 
 class UserCache:
@@ -111,17 +130,17 @@ class UserCache:
         """The client, unless there is none or the breaker has it skipped for now."""
         return self._redis if self._breaker.closed else None
 
-    async def get(self, user_id: int, load: Loader) -> bytes:
-        """The user's JSON from Redis, or from `load` (the database), filling Redis on a miss."""
+    async def get(self, user_id: int, load: Loader) -> CachedUser:
+        """The user from Redis, or from `load` (the database), filling Redis on a miss."""
         return (await self.peek(user_id))[0] or await self.fill(user_id, load)
 
-    async def peek(self, *user_ids: int) -> list[bytes | None]:
+    async def peek(self, *user_ids: int) -> list[CachedUser | None]:
         """What Redis holds for these users, in one round trip (None: a miss or no Redis)."""
         return (await self.peek_with_position(None, *user_ids))[0]
 
     async def peek_with_position(
         self, writer: int | None, *user_ids: int
-    ) -> tuple[list[bytes | None], Positions]:
+    ) -> tuple[list[CachedUser | None], Positions]:
         """`peek`, and in the same round trip the WAL positions a read on a replica needs:
         `writer`'s last write and the latest of anyone's (api/replicas.py); unknown without
         Redis, or when no `writer` is asked about."""
@@ -138,8 +157,8 @@ class UserCache:
             self._fail(exc)
             return [None] * len(user_ids), Positions()
         self._breaker.ok()
-        users = found[: len(user_ids)]
-        hits = sum(raw is not None for raw in users)
+        users = [CachedUser.decode(value) for value in found[: len(user_ids)]]
+        hits = sum(user is not None for user in users)
         self.hits += hits
         self.misses += len(users) - hits
         if writer is None:
@@ -162,18 +181,20 @@ class UserCache:
         except (RedisError, OSError) as exc:
             self._fail(exc)
 
-    async def fill(self, user_id: int, load: Loader) -> bytes:
+    async def fill(self, user_id: int, load: Loader) -> CachedUser:
         """Load the user from the database and keep it in Redis for CACHE_TTL."""
-        raw = (await load(user_id)).encode()
+        user = await load(user_id)
         redis = self._live()
         if redis is not None:
             try:
-                await redis.set(f"user-{user_id}", raw, ex=self._ttl)
+                await redis.set(f"user-{user_id}", user.encode(), ex=self._ttl)
             except (RedisError, OSError) as exc:
                 self._fail(exc)
-        return raw
+        return user
 
     async def forget(self, user_id: int) -> None:
+        """Drop the entry: after a change of the user's role, activity or token epoch, or its
+        deletion, every instance reads the database again."""
         if self._redis is None:
             return
         try:

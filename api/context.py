@@ -3,8 +3,10 @@ request type handlers take, through which both are typed."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,8 @@ class Context:
     readiness: tuple[float, dict[str, Any]] = (float("-inf"), {})
     redis: Redis | None = None
     limiter: RateLimiter | None = None
+    # Work a request leaves running after its answer (api.context.Context.after_response).
+    background: set[asyncio.Task[None]] = field(default_factory=set)
     pool: Pool = field(init=False)
     cache: UserCache = field(init=False)
     reads: Reads = field(init=False)
@@ -51,12 +55,21 @@ class Context:
     posts: Posts = field(init=False)
     refresh_tokens: RefreshTokens = field(init=False)
 
+    def after_response(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` without making the client wait for it; the server waits for it (a few
+        seconds) before closing its resources. A reference is kept: the event loop keeps only
+        a weak one, and an unreferenced task may be collected before it ends."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
 
 @dataclass(frozen=True, slots=True)
 class CurrentUser:
     """The active user behind the request's access token, as the user cache holds it."""
 
     id: int
+    email: str
     role: str
     is_active: bool
     raw: bytes  # the cached JSON, served as is when a user reads itself
@@ -64,7 +77,7 @@ class CurrentUser:
     @classmethod
     def parse(cls, raw: bytes) -> CurrentUser:
         user = orjson.loads(raw)
-        return cls(user["id"], user["role"]["name"], user["is_active"], raw)
+        return cls(user["id"], user["email"], user["role"]["name"], user["is_active"], raw)
 
 
 class RequestContext(SimpleNamespace):

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
+from api.cache import CachedUser
 from api.replicas import Reads, caller
 from api.settings import Settings
 
@@ -176,11 +177,27 @@ class Users:
     async def activate_user(self, token_hash: bytes) -> int:
         return await self._pool.fetchval(_ACTIVATE_USER, token_hash)
 
-    async def get_user(self, user_id: int) -> str:
-        return await self._pool.fetchval(_GET_USER, user_id)
+    async def get_session_user(self, user_id: int) -> CachedUser:
+        """The user and its token epoch, as the user cache keeps them."""
+        row = await self._pool.fetchrow(_GET_SESSION_USER, user_id)
+        assert row is not None  # the function raises SN404 instead of answering no row
+        return CachedUser(row["user_json"].encode(), row["token_epoch"])
 
     async def get_login(self, email: str) -> asyncpg.Record | None:
         return await self._pool.fetchrow(_GET_LOGIN, email)
+
+    async def request_password_reset(
+        self, *, email: str, token_hash: bytes, ttl: timedelta
+    ) -> asyncpg.Record | None:
+        """(username, email, expires_at) to mail for an active account, else None."""
+        return await self._pool.fetchrow(_REQUEST_PASSWORD_RESET, email, token_hash, ttl)
+
+    async def reset_password(self, *, token_hash: bytes, password_hash: str) -> int:
+        return await self._pool.fetchval(_RESET_PASSWORD, token_hash, password_hash)
+
+    async def change_password(self, *, user_id: int, current_hash: str, password_hash: str) -> int:
+        """The user's new token epoch."""
+        return await self._pool.fetchval(_CHANGE_PASSWORD, user_id, current_hash, password_hash)
 
     async def set_user_role(self, *, user_id: int, role: str, actor_id: int) -> str:
         return await self._pool.fetchval(_SET_USER_ROLE, user_id, role, actor_id)
@@ -295,7 +312,12 @@ _REGISTER_USER = _call(
 )
 _DELETE_USER = _call("delete_user", "p_user_id")
 _ACTIVATE_USER = _call("activate_user", "p_token_hash")
-_GET_USER = _call("get_user", "p_user_id")
+_GET_SESSION_USER = _call("get_session_user", "p_user_id", rows=True)
+_REQUEST_PASSWORD_RESET = _call(
+    "request_password_reset", "p_email", "p_token_hash", "p_ttl", rows=True
+)
+_RESET_PASSWORD = _call("reset_password", "p_token_hash", "p_password_hash")
+_CHANGE_PASSWORD = _call("change_password", "p_user_id", "p_current_hash", "p_password_hash")
 _GET_LOGIN = _call("get_login", "p_email", rows=True)
 _SET_USER_ROLE = _call("set_user_role", "p_user_id", "p_role", "p_actor_id")
 _FOLLOW_USER = _call("follow_user", "p_follower_id", "p_user_id")

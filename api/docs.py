@@ -35,15 +35,17 @@ SPEC_URI = "/openapi.json"
 MAX_PATH_ID = 2**63 - 1  # the range the `<name:id>` route pattern accepts (api.app.MAX_ID)
 _REF = "#/components/schemas/{model}"
 OAS_TAGS = (
-    ("auth", "Registration, activation, login and tokens"),
-    ("users", "Profiles, follows, the feed and roles"),
+    ("auth", "Registration, activation, login, tokens and the password reset"),
+    ("users", "Profiles, follows, the feed, roles and the caller's own account"),
     ("posts", "Posts and their comments"),
     ("ops", "Operator routes (HTTP Basic)"),
+    ("pages", "HTML pages the links in mail open"),
 )
 
 _STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No content",
     400: "Invalid input",
     401: "Missing or invalid credentials",

@@ -31,8 +31,8 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-# Paths that carry a secret (the activation token): logged without it.
-_SECRET_PATH_PREFIXES = ("/v1/users/activate/",)
+# Paths whose last segment is a secret (the token of a mailed link): logged without it.
+_SECRET_PATH_PREFIXES = ("/v1/users/activate/", "/confirm/", "/reset-password/")
 
 
 def safe_path(path: str) -> str:

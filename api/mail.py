@@ -1,9 +1,10 @@
-"""Invitation mail: jinja2 templates, one message builder, three senders, one retry loop.
+"""Mail with a link (the invitation, the password reset): jinja2 templates, one message
+builder, three senders, one retry loop.
 
-Senders: `console` (development: logs the activation link), `smtp` (aiosmtplib) and `sendgrid`
-(the official library). Every failure inside a sender is classified as transient (retried with
-backoff) or permanent (given up at once); every delivery failure reaches the caller as
-`MailError`, on which the registration is rolled back.
+Senders: `console` (development: logs the link, which is its mailbox), `smtp` (aiosmtplib) and
+`sendgrid` (the official library). Every failure inside a sender is classified as transient
+(retried with backoff) or permanent (given up at once); every delivery failure reaches the
+caller as `MailError` (on which a registration is rolled back).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -43,7 +45,7 @@ _templates = Environment(
 
 
 class MailError(Exception):
-    """The invitation was not delivered: the last attempt failed, or the refusal was permanent."""
+    """The mail was not delivered: the last attempt failed, or the refusal was permanent."""
 
 
 class _SendFailure(Exception):
@@ -61,30 +63,56 @@ class Mailer(Protocol):
         """Deliver the invitation; raise MailError when it cannot be delivered."""
         ...
 
+    async def send_password_reset(
+        self, *, username: str, email: str, token: str, expires_at: datetime
+    ) -> None:
+        """Deliver the password reset link; raise MailError when it cannot be delivered."""
+        ...
+
 
 Transport = Callable[[EmailMessage], Awaitable[None]]
 
 
-def activation_url(settings: Settings, token: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One mail with a link: its templates (`<template>.html`, `.txt`, `_subject.txt`), the
+    page its link opens, and how the logs name it (never with the link)."""
+
+    template: str
+    page: str
+    name: str
+
+
+INVITATION = Kind("invitation", "confirm", "invitation")
+PASSWORD_RESET = Kind("password_reset", "reset-password", "password reset")
+
+
+def link_url(settings: Settings, kind: Kind, token: str) -> str:
     # Tokens are URL-safe already; quoting guards the path against anything else.
-    return f"{settings.frontend_url.rstrip('/')}/confirm/{quote(token, safe='')}"
+    return f"{settings.links_base}/{kind.page}/{quote(token, safe='')}"
 
 
-def build_invitation(
-    settings: Settings, *, username: str, email: str, token: str, expires_at: datetime
+def build_message(
+    settings: Settings,
+    kind: Kind,
+    *,
+    username: str,
+    email: str,
+    token: str,
+    expires_at: datetime,
 ) -> EmailMessage:
-    """The invitation as one multipart/alternative message (text first, HTML preferred)."""
+    """A mail of `kind` as one multipart/alternative message (text first, HTML preferred)."""
     if expires_at.tzinfo is None:  # timestamptz comes back aware; a naive value is taken as UTC
         expires_at = expires_at.replace(tzinfo=UTC)
     expires_utc = expires_at.astimezone(UTC)
     context = {
         "username": username,
-        "activation_url": activation_url(settings, token),
+        "url": link_url(settings, kind, token),
         # Spelled out in English rather than via %A/%B, which follow the process locale.
         "expires": f"{expires_utc:%A} {expires_utc.day} {expires_utc:%B %Y, %H:%M} UTC",
         "expires_iso": expires_utc.isoformat(timespec="seconds"),
     }
-    subject = _templates.get_template("invitation_subject.txt").render(context)
+    subject = _templates.get_template(f"{kind.template}_subject.txt").render(context)
 
     message = EmailMessage()
     # Collapsed to one line: a newline in a header value would be rejected (or inject headers).
@@ -94,9 +122,9 @@ def build_invitation(
     message["Date"] = format_datetime(datetime.now(UTC))
     # An explicit domain: make_msgid() would otherwise call socket.getfqdn(), a DNS lookup.
     message["Message-ID"] = make_msgid(domain=_sender_domain(settings))
-    message.set_content(_templates.get_template("invitation.txt").render(context))
+    message.set_content(_templates.get_template(f"{kind.template}.txt").render(context))
     message.add_alternative(
-        _templates.get_template("invitation.html").render(context), subtype="html"
+        _templates.get_template(f"{kind.template}.html").render(context), subtype="html"
     )
     return message
 
@@ -118,20 +146,34 @@ class ConsoleMailer:
     async def send_invitation(
         self, *, username: str, email: str, token: str, expires_at: datetime
     ) -> None:
-        message = build_invitation(
-            self._settings, username=username, email=email, token=token, expires_at=expires_at
+        await self._send(INVITATION, "activate at", username, email, token, expires_at)
+
+    async def send_password_reset(
+        self, *, username: str, email: str, token: str, expires_at: datetime
+    ) -> None:
+        await self._send(
+            PASSWORD_RESET, "choose a new password at", username, email, token, expires_at
+        )
+
+    async def _send(
+        self, kind: Kind, action: str, username: str, email: str, token: str, expires_at: datetime
+    ) -> None:
+        message = build_message(
+            self._settings, kind, username=username, email=email, token=token, expires_at=expires_at
         )
         logger.info(
-            "invitation (console mailer) to %s, subject %r, message-id %s: activate at %s",
+            "%s (console mailer) to %s, subject %r, message-id %s: %s %s",
+            kind.name,
             message["To"],
             message["Subject"],
             message["Message-ID"],
-            activation_url(self._settings, token),
+            action,
+            link_url(self._settings, kind, token),
         )
 
 
 class RetryingMailer:
-    """Builds the invitation and hands it to a transport, retrying transient failures."""
+    """Builds the mail and hands it to a transport, retrying transient failures."""
 
     def __init__(self, settings: Settings, transport: Transport, *, timeout: float) -> None:
         _sender_domain(settings)
@@ -142,8 +184,18 @@ class RetryingMailer:
     async def send_invitation(
         self, *, username: str, email: str, token: str, expires_at: datetime
     ) -> None:
-        message = build_invitation(
-            self._settings, username=username, email=email, token=token, expires_at=expires_at
+        await self._send(INVITATION, username, email, token, expires_at)
+
+    async def send_password_reset(
+        self, *, username: str, email: str, token: str, expires_at: datetime
+    ) -> None:
+        await self._send(PASSWORD_RESET, username, email, token, expires_at)
+
+    async def _send(
+        self, kind: Kind, username: str, email: str, token: str, expires_at: datetime
+    ) -> None:
+        message = build_message(
+            self._settings, kind, username=username, email=email, token=token, expires_at=expires_at
         )
         attempts = self._settings.mail_attempts
         for attempt in range(1, attempts + 1):
@@ -161,27 +213,28 @@ class RetryingMailer:
                 # A bug or a misconfiguration, not the peer: do not retry, but still surface as
                 # MailError so the registration is rolled back. The type only, since the text
                 # of an unknown exception might quote the mail; the traceback stays chained.
-                logger.error("invitation to %s: unexpected %s", email, type(exc).__name__)
-                raise MailError(f"invitation to {email} not sent") from exc
+                logger.error("%s to %s: unexpected %s", kind.name, email, type(exc).__name__)
+                raise MailError(f"{kind.name} to {email} not sent") from exc
 
             if not failure.transient or attempt == attempts:
-                kind = "transient" if failure.transient else "permanent"
                 logger.warning(
-                    "invitation to %s: attempt %d/%d failed (%s, %s); giving up",
+                    "%s to %s: attempt %d/%d failed (%s, %s); giving up",
+                    kind.name,
                     email,
                     attempt,
                     attempts,
                     failure,
-                    kind,
+                    "transient" if failure.transient else "permanent",
                 )
                 raise MailError(
-                    f"invitation to {email} not delivered after {attempt} attempt(s)"
+                    f"{kind.name} to {email} not delivered after {attempt} attempt(s)"
                 ) from failure
             # Full jitter: a uniform delay up to an exponentially growing cap spreads the retries
             # of many concurrent registrations instead of hitting a recovering server together.
             delay = random.uniform(0, self._settings.mail_backoff * 2 ** (attempt - 1))
             logger.warning(
-                "invitation to %s: attempt %d/%d failed (%s); retrying in %.2fs",
+                "%s to %s: attempt %d/%d failed (%s); retrying in %.2fs",
+                kind.name,
                 email,
                 attempt,
                 attempts,
@@ -255,11 +308,11 @@ class SendGridTransport:
 
 
 def _sendgrid_body(message: EmailMessage) -> dict[str, Any]:
-    """The v3 /mail/send body for a message made by build_invitation."""
+    """The v3 /mail/send body for a message made by build_message."""
     sender: Address = message["From"].addresses[0]
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
-    assert text is not None and html is not None  # build_invitation always adds both
+    assert text is not None and html is not None  # build_message always adds both
     from_: dict[str, str] = {"email": sender.addr_spec}
     if sender.display_name:
         from_["name"] = sender.display_name

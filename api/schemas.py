@@ -37,7 +37,8 @@ RFC3339 = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
-INVITATION_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"  # api.security.new_invitation_token's alphabet
+# A mailed link's token (activation, password reset): api.security.new_link_token's alphabet.
+LINK_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"
 
 
 def _decimal_up_to(limit: int) -> str:
@@ -136,7 +137,7 @@ Cursor = Annotated[
     StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"),
     Field(description='from the previous page\'s `Link: rel="next"`; not with an offset'),
 ]
-InvitationToken = Annotated[str, StringConstraints(pattern=INVITATION_TOKEN)]  # a path segment
+InvitationToken = Annotated[str, StringConstraints(pattern=LINK_TOKEN)]  # a path segment
 
 
 class Body(BaseModel):
@@ -149,13 +150,35 @@ class RegisterBody(Body):
     password: Password
 
 
+# A password given to be checked: any length a stored one could have.
+GivenPassword = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=72, pattern=NO_NUL),
+    AfterValidator(_at_most_72_bytes),
+]
+
+
 class LoginBody(Body):
     email: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NO_NUL)]
-    password: Annotated[
-        str,
-        StringConstraints(min_length=1, max_length=72, pattern=NO_NUL),
-        AfterValidator(_at_most_72_bytes),
-    ]
+    password: GivenPassword
+
+
+class ForgotBody(Body):
+    email: Email
+
+
+class ResetBody(Body):
+    token: Annotated[str, StringConstraints(pattern=LINK_TOKEN)]
+    password: Password
+
+
+class PasswordChangeBody(Body):
+    current_password: GivenPassword
+    password: Password
+
+
+class PasswordBody(Body):
+    password: GivenPassword
 
 
 class RefreshBody(Body):
@@ -289,6 +312,10 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["Bearer"]
     expires_in: int
+
+
+class Accepted(BaseModel):
+    message: str
 
 
 class FieldError(BaseModel):

@@ -40,6 +40,16 @@ class TokenPair:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Bearer:
+    """Who a valid token names, and the token epoch it was issued in."""
+
+    user_id: int
+    # The user's token epoch when the token was issued (claim `epoch`; 0 when absent, as in
+    # tokens issued before epochs existed): a token of another epoch than the user's is refused.
+    epoch: int
+
+
 class Tokens:
     """Signs and verifies the service's JWTs; the algorithm is pinned when verifying."""
 
@@ -49,9 +59,9 @@ class Tokens:
         self._audience = settings.jwt_audience
         self.access_ttl = settings.access_token_ttl
         self.refresh_ttl = settings.refresh_token_ttl
-        self._verified: dict[tuple[str, str], tuple[int, float]] = {}
+        self._verified: dict[tuple[str, str], tuple[Bearer, float]] = {}
 
-    def _sign(self, user_id: int, typ: str, ttl: int) -> str:
+    def _sign(self, user_id: int, epoch: int, typ: str, ttl: int) -> str:
         now = int(time.time())
         claims = {
             "sub": str(user_id),
@@ -62,18 +72,20 @@ class Tokens:
             "aud": self._audience,
             "jti": uuid.uuid4().hex,
             "typ": typ,
+            "epoch": epoch,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
-    def pair(self, user_id: int) -> TokenPair:
+    def pair(self, user_id: int, epoch: int) -> TokenPair:
+        """Access and refresh tokens of `user_id` in its current token `epoch`."""
         return TokenPair(
-            self._sign(user_id, "access", self.access_ttl),
-            self._sign(user_id, "refresh", self.refresh_ttl),
+            self._sign(user_id, epoch, "access", self.access_ttl),
+            self._sign(user_id, epoch, "refresh", self.refresh_ttl),
             self.access_ttl,
         )
 
-    def verify(self, token: str, typ: str) -> int | None:
-        """The user id of a valid token of type `typ`, else None (any defect: same answer)."""
+    def verify(self, token: str, typ: str) -> Bearer | None:
+        """Who a valid token of type `typ` names, else None (any defect: same answer)."""
         seen = self._verified.get((token, typ))
         if seen is not None and seen[1] > time.time():
             return seen[0]
@@ -86,17 +98,19 @@ class Tokens:
                 issuer=self._issuer,
                 options={"require": _REQUIRED_CLAIMS},
             )
-            user_id = int(claims["sub"])
+            bearer = Bearer(int(claims["sub"]), claims.get("epoch", 0))
         except (jwt.PyJWTError, ValueError, TypeError):
             return None
-        if claims["typ"] != typ or not 0 < user_id < 2**63:
+        if claims["typ"] != typ or not 0 < bearer.user_id < 2**63:
+            return None
+        if type(bearer.epoch) is not int:
             return None
         # Verifying costs ~8% of a feed request; a token is immutable, so a verified one stays
         # valid until it expires. Keyed by the whole token, signature included.
         if len(self._verified) >= _VERIFIED_MAX:
             self._verified.clear()
-        self._verified[token, typ] = (user_id, claims["exp"])
-        return user_id
+        self._verified[token, typ] = (bearer, claims["exp"])
+        return bearer
 
 
 def token_hash(token: str) -> bytes:
@@ -104,7 +118,8 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def new_invitation_token() -> str:
+def new_link_token() -> str:
+    """The token of a mailed link (activation, password reset)."""
     return secrets.token_urlsafe(32)  # 43 characters of [A-Za-z0-9_-]
 
 

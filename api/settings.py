@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(900, ge=1)
     refresh_token_ttl: int = Field(604800, ge=1)
     invitation_ttl: int = Field(259200, ge=1)
+    password_reset_ttl: int = Field(3600, ge=1)
     bcrypt_cost: int = Field(12, ge=4, le=16)
 
     mailer: Literal["console", "smtp", "sendgrid"] = "console"
@@ -55,7 +56,9 @@ class Settings(BaseSettings):
     mail_from: str = "GoSocial <no-reply@gosocial.local>"
     mail_attempts: int = Field(3, ge=1)
     mail_backoff: float = Field(0.5, ge=0)  # first retry delay, doubled each attempt, with jitter
-    frontend_url: str = "http://localhost:5173"
+    # Base of the links in mail; empty: the service itself, whose /confirm and /reset-password
+    # pages complete them (see `links_base`).
+    frontend_url: str = ""
     invitation_sweep_interval: float = Field(300.0, gt=0)
 
     cors_allowed_origin: str = "http://localhost:5173"
@@ -71,6 +74,14 @@ class Settings(BaseSettings):
 
     basic_auth_username: str = "admin"
     basic_auth_password: str = Field("admin", repr=False)  # refused in production
+
+    @property
+    def links_base(self) -> str:
+        """Where the links in mail point: FRONTEND_URL, else this service's own address."""
+        if self.frontend_url:
+            return self.frontend_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def check_production(self) -> None:
         """Refuse development defaults in production (raises ConfigError naming each problem).

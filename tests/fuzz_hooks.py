@@ -72,7 +72,7 @@ def _ten_distinct_tags(case: Case) -> None:
 
 def _deliverable_email(case: Case) -> None:
     email = _body(case).get("email")
-    if case.path == "/v1/auth/register" and isinstance(email, str):
+    if case.path in ("/v1/auth/register", "/v1/auth/password/forgot") and isinstance(email, str):
         try:
             TypeAdapter(EmailStr).validate_python(email)
         except ValidationError:

@@ -1,10 +1,11 @@
 """The secrets a test run used, and the check that no server log of the run contains any of them.
 
 Every exchange seen by an httpx event hook (`watch`) records the passwords and tokens it carried:
-request bodies' `password` and `refresh_token`, bearer tokens, activation tokens in the path, and
-the token pairs the service answered. Tests add others with `remember`, and servers they start
-themselves add their log files with `add_log`. `test_security.py::test_no_secret_in_any_log`
-runs last (see `run_last`) and greps every log for every recorded value.
+request bodies' passwords and tokens, bearer tokens, the tokens of mailed links in paths (the
+API's and the pages'), and the token pairs the service answered. Tests add others with
+`remember`, and servers they start themselves add their log files with `add_log`.
+`test_security.py::test_no_secret_in_any_log` runs last (see `run_last`) and greps every log for
+every recorded value.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 
 FINAL_TEST = "test_no_secret_in_any_log"
 MIN_LENGTH = 8  # shorter values ("admin") occur in logs by chance; every password is >= 8 bytes
+# Paths whose last segment is the token of a mailed link.
+LINK_PATHS = ("/v1/users/activate/", "/confirm/", "/reset-password/")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -62,7 +65,8 @@ def _from_json(content: bytes) -> None:
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
         body = body["data"]
     if isinstance(body, dict):
-        remember(*(body.get(k) for k in ("password", "refresh_token", "access_token")))
+        keys = ("password", "current_password", "token", "refresh_token", "access_token")
+        remember(*(body.get(k) for k in keys))
 
 
 def watch(response: httpx.Response) -> None:
@@ -72,7 +76,7 @@ def watch(response: httpx.Response) -> None:
     if scheme.lower() == "bearer":
         remember(token.strip())
     path = request.url.path
-    if path.startswith("/v1/users/activate/"):
+    if path.startswith(LINK_PATHS):
         remember(path.rsplit("/", 1)[-1])
     try:
         content = request.content
@@ -80,7 +84,11 @@ def watch(response: httpx.Response) -> None:
         content = b""
     if content:
         _from_json(content)
-    if response.status_code == 200 and path in ("/v1/auth/login", "/v1/auth/refresh"):
+    if response.status_code == 200 and path in (
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/users/me/password",
+    ):
         response.read()
         _from_json(response.content)
 

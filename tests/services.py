@@ -90,14 +90,28 @@ class Mailbox:
 
     def activation_token(self, to: str, timeout: float = 10) -> str:
         """The token of the newest invitation sent to `to` (waits for it to arrive)."""
+        return self.link_tokens(to, "confirm", timeout=timeout)[-1]
+
+    def link_tokens(self, to: str, page: str, count: int = 1, timeout: float = 10) -> list[str]:
+        """The tokens of the links to `/{page}/` mailed to `to`, oldest first, once there are at
+        least `count` (waits for them to arrive: some mail is sent after the answer)."""
+        pattern = re.compile(rf"/{re.escape(page)}/([A-Za-z0-9_-]+)")
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in reversed(self.messages):
-                if message["To"] == to:
-                    text = message.get_body(("plain",)).get_content()
-                    return re.search(r"/confirm/([A-Za-z0-9_-]+)", text)[1]
+        while True:
+            found = [
+                match[1]
+                for message in list(self.messages)
+                if message["To"] == to
+                and (match := pattern.search(message.get_body(("plain",)).get_content()))
+            ]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} of {count} mails with /{page}/ to {to}")
             time.sleep(0.02)
-        raise AssertionError(f"no invitation for {to}")
+
+    def sent_to(self, to: str) -> list[email.message.EmailMessage]:
+        return [message for message in list(self.messages) if message["To"] == to]
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Cache-aside of user profiles (`user-{id}` in Redis), looked at in Redis itself."""
+"""Cache-aside of user profiles (`user-{id}` in Redis: `<token epoch>:<user JSON>`), looked at
+in Redis itself."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ def _key(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def _cached(redis_client: redis.Redis, user_id: int) -> tuple[int, dict]:
+    """The entry's token epoch and user."""
+    epoch, _, raw = redis_client.get(_key(user_id)).partition(b":")
+    return int(epoch), orjson.loads(raw)
+
+
 def test_get_user_fills_the_cache_with_a_ttl(
     client: httpx.Client, make_account, redis_client: redis.Redis
 ) -> None:
@@ -29,8 +36,9 @@ def test_get_user_fills_the_cache_with_a_ttl(
     assert r.status_code == 200
     assert redis_client.exists(_key(other.id))
     assert 0 < redis_client.ttl(_key(other.id)) <= CACHE_TTL
-    cached = orjson.loads(redis_client.get(_key(other.id)))
+    epoch, cached = _cached(redis_client, other.id)
     assert cached["id"] == other.id and cached["username"] == other.username
+    assert epoch == 0 and "token_epoch" not in cached and "epoch" not in r.json()["data"]
     # The cache holds the full profile; the response to another user still hides the email.
     assert "email" not in r.json()["data"]
 
@@ -42,9 +50,9 @@ def test_cached_profile_is_served_from_redis(
     other: Account = make_account()
     assert client.get(f"/v1/users/{other.id}", headers=me.headers).status_code == 200
     # A planted value is what the service answers: it reads Redis before PostgreSQL.
-    planted = orjson.loads(redis_client.get(_key(other.id)))
+    epoch, planted = _cached(redis_client, other.id)
     planted["username"] = "from-the-cache"
-    redis_client.set(_key(other.id), orjson.dumps(planted), ex=CACHE_TTL)
+    redis_client.set(_key(other.id), b"%d:%b" % (epoch, orjson.dumps(planted)), ex=CACHE_TTL)
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.json()["data"]["username"] == "from-the-cache"
     redis_client.delete(_key(other.id))
@@ -96,8 +104,7 @@ def test_role_change_removes_the_key(
     assert not redis_client.exists(_key(target.id))
     r = client.get(f"/v1/users/{target.id}", headers=target.headers)
     assert r.json()["data"]["role"]["name"] == "moderator"
-    cached = orjson.loads(redis_client.get(_key(target.id)))
-    assert cached["role"]["name"] == "moderator"
+    assert _cached(redis_client, target.id)[1]["role"]["name"] == "moderator"
 
 
 def test_failed_role_change_keeps_the_key(

@@ -30,8 +30,12 @@ ROUTES = [
     ("POST", "/v1/auth/login", None, 200),
     ("POST", "/v1/auth/refresh", None, 200),
     ("PUT", "/v1/users/activate/{token}", None, 204),
+    ("POST", "/v1/auth/password/forgot", None, 202),
+    ("POST", "/v1/auth/password/reset", None, 204),
     ("POST", "/v1/auth/logout", "bearer", 204),
     ("GET", "/v1/users/me", "bearer", 200),
+    ("PUT", "/v1/users/me/password", "bearer", 200),
+    ("DELETE", "/v1/users/me", "bearer", 204),
     ("GET", "/v1/users/{user_id}", "bearer", 200),
     ("PUT", "/v1/users/{user_id}/follow", "bearer", 204),
     ("PUT", "/v1/users/{user_id}/unfollow", "bearer", 204),
@@ -47,7 +51,10 @@ ROUTES = [
     ("GET", "/readyz", None, 200),
     ("GET", "/v1/health", "basic", 200),
     ("GET", "/v1/debug/vars", "basic", 200),
+    ("GET", "/confirm/{token}", None, 200),
+    ("GET", "/reset-password/{token}", None, 200),
 ]
+PAGES = ("/confirm/{token}", "/reset-password/{token}")  # HTML, not JSON
 ERROR_REF = "#/components/schemas/Error"
 
 
@@ -97,6 +104,8 @@ def test_security_and_responses(
     assert str(status) in responses
     if status == 204:
         assert "content" not in responses["204"]
+    elif path in PAGES:
+        assert set(responses[str(status)]["content"]) == {"text/html"}
     else:
         success = schema_of(spec, responses[str(status)]["content"])
         assert success["required"]
@@ -151,6 +160,10 @@ def test_request_bodies_are_closed_components(spec: dict[str, Any]) -> None:
         ("POST", "/v1/auth/login"),
         ("POST", "/v1/auth/refresh"),
         ("POST", "/v1/auth/logout"),
+        ("POST", "/v1/auth/password/forgot"),
+        ("POST", "/v1/auth/password/reset"),
+        ("PUT", "/v1/users/me/password"),
+        ("DELETE", "/v1/users/me"),
         ("POST", "/v1/posts"),
         ("PATCH", "/v1/posts/{post_id}"),
         ("POST", "/v1/posts/{post_id}/comments"),
@@ -169,6 +182,12 @@ def test_request_bodies_are_closed_components(spec: dict[str, Any]) -> None:
         "admin",
     ]
     assert "required" not in bodies[("PATCH", "/v1/posts/{post_id}")]  # version or If-Match
+    assert bodies[("POST", "/v1/auth/password/reset")]["required"] == ["token", "password"]
+    assert bodies[("PUT", "/v1/users/me/password")]["required"] == [
+        "current_password",
+        "password",
+    ]
+    assert bodies[("DELETE", "/v1/users/me")]["required"] == ["password"]
 
 
 def test_query_parameters(spec: dict[str, Any]) -> None:
@@ -271,5 +290,5 @@ def test_swagger_ui_renders_offline_in_headless_chromium(base_url: str) -> None:
     assert "opblock" in dom
     assert "/v1/posts/{post_id}" in dom
     assert "GoSocial API" in dom
-    for tag in ("auth", "users", "posts", "ops"):
+    for tag in ("auth", "users", "posts", "ops", "pages"):
         assert f'data-tag="{tag}"' in dom

@@ -1,4 +1,5 @@
-"""Registration (with its mail compensation), activation, login, refresh and logout."""
+"""Registration (with its mail compensation), activation, login, refresh, logout and the
+password reset."""
 
 from __future__ import annotations
 
@@ -10,20 +11,25 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from sanic import Blueprint, HTTPResponse, json
 
-from api.context import ApiRequest
+from api.auth import session_epoch
+from api.context import ApiRequest, Context
 from api.docs import doc
 from api.errors import ApiError
+from api.mail import MailError
 from api.responses import data, no_content
 from api.schemas import (
-    INVITATION_TOKEN,
+    LINK_TOKEN,
+    Accepted,
+    ForgotBody,
     InvitationToken,
     LoginBody,
     RefreshBody,
     RegisterBody,
+    ResetBody,
     TokenPair,
     User,
 )
-from api.security import new_invitation_token, token_hash
+from api.security import new_link_token, token_hash
 
 bp = Blueprint("auth", url_prefix="/v1")
 log = logging.getLogger("gosocial.auth")
@@ -39,7 +45,7 @@ log = logging.getLogger("gosocial.auth")
 )
 async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
     ctx = request.app.ctx
-    token = new_invitation_token()
+    token = new_link_token()
     ttl = timedelta(seconds=ctx.settings.invitation_ttl)
     raw = await ctx.users.register_user(
         username=body.username,
@@ -78,7 +84,7 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
 )
 async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
     ctx = request.app.ctx
-    if not re.fullmatch(INVITATION_TOKEN, token):
+    if not re.fullmatch(LINK_TOKEN, token):
         raise ApiError(404, "invitation not found or expired")
     user_id = await ctx.users.activate_user(token_hash(token))
     await ctx.cache.forget(user_id)
@@ -102,7 +108,7 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     assert row is not None  # a password never checks out against no hash
     if not row["is_active"]:
         raise ApiError(403, "the account is not activated yet; follow the link in the email")
-    pair = ctx.tokens.pair(row["user_id"])
+    pair = ctx.tokens.pair(row["user_id"], await session_epoch(ctx, row["user_id"]))
     await ctx.refresh_tokens.issue_refresh_token(
         user_id=row["user_id"],
         token_hash=token_hash(pair.refresh_token),
@@ -122,10 +128,13 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
 )
 async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     ctx = request.app.ctx
-    user_id = ctx.tokens.verify(body.refresh_token, "refresh")
-    if user_id is None:
+    bearer = ctx.tokens.verify(body.refresh_token, "refresh")
+    # A refresh token of an older epoch (one being rotated while a password reset or change
+    # revoked the others) starts nothing.
+    if bearer is None or await session_epoch(ctx, bearer.user_id) != bearer.epoch:
         raise ApiError(401, "invalid refresh token")
-    pair = ctx.tokens.pair(user_id)
+    user_id = bearer.user_id
+    pair = ctx.tokens.pair(user_id, bearer.epoch)
     rotated = await ctx.refresh_tokens.rotate_refresh_token(
         old_hash=token_hash(body.refresh_token),
         new_hash=token_hash(pair.refresh_token),
@@ -149,4 +158,65 @@ async def logout(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
         token_hash=token_hash(body.refresh_token), user_id=request.ctx.user.id
     ):
         raise ApiError(401, "invalid refresh token")
+    return no_content()
+
+
+# The same answer for every well-formed address, known or not.
+_FORGOT_ANSWER = orjson.dumps(
+    {"message": "if an active account has this address, a password reset link is on its way"}
+)
+
+
+@bp.post("/auth/password/forgot")
+@doc(
+    "Mail a password reset link (same answer whether or not the address is known)",
+    tag="auth",
+    ok=(202, Accepted),
+    errors=(400,),
+    auth=None,
+)
+async def forgot_password(request: ApiRequest, body: ForgotBody) -> HTTPResponse:
+    ctx = request.app.ctx
+    token = new_link_token()
+    row = await ctx.users.request_password_reset(
+        email=body.email,
+        token_hash=token_hash(token),
+        ttl=timedelta(seconds=ctx.settings.password_reset_ttl),
+    )
+    if row is not None:
+        # After the answer: mailing takes from milliseconds to seconds (retries), which would
+        # tell a known address from an unknown one by the time the answer takes.
+        ctx.after_response(
+            _mail_reset(ctx, row["username"], row["email"], token, row["expires_at"])
+        )
+    return data(_FORGOT_ANSWER, 202)
+
+
+async def _mail_reset(
+    ctx: Context, username: str, email: str, token: str, expires_at: datetime
+) -> None:
+    try:
+        await ctx.mailer.send_password_reset(
+            username=username, email=email, token=token, expires_at=expires_at
+        )
+    except MailError:
+        pass  # logged by the mailer; the link is simply asked for again
+    except Exception:
+        log.exception("password reset mail to %s failed", email)
+
+
+@bp.post("/auth/password/reset")
+@doc(
+    "Set a new password with the mailed token; every session of the account ends",
+    tag="auth",
+    ok=(204, None),
+    errors=(400,),
+    auth=None,
+)
+async def reset_password(request: ApiRequest, body: ResetBody) -> HTTPResponse:
+    ctx = request.app.ctx
+    user_id = await ctx.users.reset_password(
+        token_hash=token_hash(body.token), password_hash=await ctx.passwords.hash(body.password)
+    )
+    await ctx.cache.forget(user_id)  # its new epoch, at every instance at once
     return no_content()

@@ -1,14 +1,23 @@
-"""Profiles, follows, the feed and roles."""
+"""Profiles, follows, the feed, roles, and the caller's own account."""
 
 from __future__ import annotations
 
 import orjson
-from sanic import Blueprint, HTTPResponse
+from sanic import Blueprint, HTTPResponse, json
 
+from api.auth import check_password, new_login
 from api.context import ApiRequest
 from api.docs import doc
 from api.responses import data, no_content
-from api.schemas import FeedQuery, Post, RoleBody, User
+from api.schemas import (
+    FeedQuery,
+    PasswordBody,
+    PasswordChangeBody,
+    Post,
+    RoleBody,
+    TokenPair,
+    User,
+)
 
 bp = Blueprint("users", url_prefix="/v1/users")
 
@@ -44,6 +53,41 @@ async def me(request: ApiRequest) -> HTTPResponse:
     return data(request.ctx.user.raw)
 
 
+@bp.put("/me/password")
+@doc(
+    "Change the caller's password: a new token pair, every other session ended",
+    tag="users",
+    ok=(200, TokenPair),
+    errors=(400, 403),
+)
+async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTPResponse:
+    ctx, me = request.app.ctx, request.ctx.user
+    current_hash = await check_password(ctx, me, body.current_password)
+    epoch = await ctx.users.change_password(
+        user_id=me.id,
+        current_hash=current_hash,
+        password_hash=await ctx.passwords.hash(body.password),
+    )
+    await ctx.cache.forget(me.id)  # its new epoch, at every instance at once
+    pair = await new_login(ctx, me.id, epoch)
+    return json({"data": pair.as_json()})
+
+
+@bp.delete("/me")
+@doc(
+    "Delete the caller's account with its posts, comments, follows and tokens",
+    tag="users",
+    ok=(204, None),
+    errors=(400, 403),
+)
+async def delete_me(request: ApiRequest, body: PasswordBody) -> HTTPResponse:
+    ctx, me = request.app.ctx, request.ctx.user
+    await check_password(ctx, me, body.password)
+    await ctx.users.delete_user(me.id)
+    await ctx.cache.forget(me.id)  # its tokens get 401 at every instance at once
+    return no_content()
+
+
 @bp.get("/<user_id:id>")
 @doc(
     "A user's profile (email for the user itself and admins)",
@@ -57,7 +101,7 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
     if user_id == me.id:
         return data(me.raw)
     ctx = request.app.ctx
-    raw = request.ctx.also_raw or await ctx.cache.fill(user_id, ctx.users.get_user)
+    raw = request.ctx.also_raw or (await ctx.cache.fill(user_id, ctx.users.get_session_user)).raw
     if me.role == "admin":  # API.md: email for the user itself and admins
         return data(raw)
     user = orjson.loads(raw)
