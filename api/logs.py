@@ -31,13 +31,15 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-# Paths whose last segment is a secret (the token of a mailed link): logged without it.
+# Paths that carry a secret (the token of a mailed link) after these prefixes: logged without
+# whatever follows the prefix (`/confirm/<token>/more` holds the token too).
 _SECRET_PATH_PREFIXES = ("/v1/users/activate/", "/confirm/", "/reset-password/")
 
 
 def safe_path(path: str) -> str:
-    if path.startswith(_SECRET_PATH_PREFIXES):
-        return path.rsplit("/", 1)[0] + "/[redacted]"
+    for prefix in _SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "[redacted]"
     return path
 
 

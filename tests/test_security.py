@@ -475,6 +475,21 @@ def test_activation_token_is_stored_only_as_its_sha256(
     assert client.put(f"/v1/users/activate/{token}").status_code == 204
 
 
+def test_reset_token_is_stored_only_as_its_sha256(
+    client: httpx.Client, db: Database, mailbox: Mailbox, make_account
+) -> None:
+    me: Account = make_account()
+    assert client.post("/v1/auth/password/forgot", json={"email": me.email}).status_code == 202
+    [token] = mailbox.link_tokens(me.email, "reset-password")
+    leakcheck.remember(token)
+    rows = db.fetch("SELECT token_hash FROM social.password_resets WHERE user_id = $1", me.id)
+    assert [bytes(row["token_hash"]) for row in rows] == [hashlib.sha256(token.encode()).digest()]
+    assert _stored_anywhere(db, token) == []
+    r = client.post("/v1/auth/password/reset", json={"token": token, "password": "a new secret"})
+    assert r.status_code == 204
+    assert db.fetch("SELECT 1 FROM social.password_resets WHERE user_id = $1", me.id) == []
+
+
 def test_refresh_tokens_are_stored_only_as_their_sha256(
     client: httpx.Client, make_account, db: Database
 ) -> None:
@@ -508,10 +523,25 @@ def test_no_secret_in_any_log(
     service_env: dict[str, str],
     client: httpx.Client,
     make_account,
+    mailbox: Mailbox,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     # Exercise the secrets' paths once more so that this test means something on its own too.
     me: Account = make_account()
+    client.post("/v1/auth/password/forgot", json={"email": me.email})
+    [reset] = mailbox.link_tokens(me.email, "reset-password")
+    client.get(f"/reset-password/{reset}")  # the page: its path holds the token
+    client.post("/v1/auth/password/reset", json={"token": reset, "password": "reset-secret-1"})
+    client.get(f"/confirm/{'B' * 43}")
+    r = client.post("/v1/auth/login", json={"email": me.email, "password": "reset-secret-1"})
+    r = client.put(
+        "/v1/users/me/password",
+        json={"current_password": "reset-secret-1", "password": "changed-secret-2"},
+        headers=bearer(r.json()["data"]["access_token"]),
+    )
+    headers = bearer(r.json()["data"]["access_token"])
+    client.request("DELETE", "/v1/users/me", json={"password": "changed-secret-2"}, headers=headers)
+    me = make_account()
     client.post("/v1/auth/login", json={"email": me.email, "password": "a wrong password"})
     client.post("/v1/auth/refresh", json={"refresh_token": me.refresh_token})
     client.post("/v1/auth/refresh", json={"refresh_token": me.refresh_token})  # reuse: revoked
@@ -528,10 +558,13 @@ def test_no_secret_in_any_log(
     assert texts.get(str(server_log)), "the session server wrote no log"
     # The grep reads real access lines (the format it is matched against).
     assert '"path":"/v1/auth/login"' in texts[str(server_log)]
+    for redacted in ("/reset-password/[redacted]", "/confirm/[redacted]"):
+        assert f'"path":"{redacted}"' in texts[str(server_log)]
     values = leakcheck.secrets()
     # The matcher itself: a secret is found as written and as a JSON log line escapes it.
     assert leakcheck.leaks({"probe": f'{{"message":"{me.password}"}}'}, {me.password})
     assert leakcheck.leaks({"probe": orjson.dumps({"m": 'pa"ss\\word'}).decode()}, {'pa"ss\\word'})
     assert me.password in values and me.refresh_token in values and len(values) > 10
+    assert {reset, "reset-secret-1", "changed-secret-2", "B" * 43} <= values
     found = leakcheck.leaks(texts, values)
     assert not found, f"{len(found)} secrets found in server logs: {found[:20]}"
