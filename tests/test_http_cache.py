@@ -162,3 +162,49 @@ def test_unknown_users_are_not_cached(
     missing = 4611686018427387904
     assert_error(client.get(f"/v1/users/{missing}", headers=me.headers), 404)
     assert not redis_client.exists(_key(missing))
+
+
+def test_the_token_epoch_is_checked_against_the_cached_entry(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    assert client.get("/v1/users/me", headers=me.headers).status_code == 200
+    epoch, user = _cached(redis_client, me.id)
+    # The entry is what decides, with no database read: another epoch there refuses the token.
+    redis_client.set(_key(me.id), b"%d:%b" % (epoch + 1, orjson.dumps(user)), ex=CACHE_TTL)
+    assert_error(client.get("/v1/users/me", headers=me.headers), 401)
+    redis_client.delete(_key(me.id))
+    r = client.get("/v1/users/me", headers=me.headers)
+    assert r.status_code == 200 and "epoch" not in r.text
+    assert _cached(redis_client, me.id)[0] == epoch
+
+
+def test_a_password_change_drops_the_entry_with_the_old_epoch(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    assert client.get("/v1/users/me", headers=me.headers).status_code == 200
+    epoch, _ = _cached(redis_client, me.id)
+    r = client.put(
+        "/v1/users/me/password",
+        json={"current_password": me.password, "password": "a changed secret"},
+        headers=me.headers,
+    )
+    assert r.status_code == 200
+    assert not redis_client.exists(_key(me.id))  # every instance reads the new epoch
+    assert_error(client.get("/v1/users/me", headers=me.headers), 401)
+    assert _cached(redis_client, me.id)[0] == epoch + 1
+    new = bearer(r.json()["data"]["access_token"])
+    assert client.get("/v1/users/me", headers=new).status_code == 200
+
+
+def test_an_entry_of_another_shape_is_a_miss(
+    client: httpx.Client, make_account, redis_client: redis.Redis
+) -> None:
+    me: Account = make_account()
+    other: Account = make_account()
+    # As a service that cached the bare JSON would have left it: read again and replaced.
+    redis_client.set(_key(other.id), orjson.dumps({"id": other.id, "username": "old shape"}))
+    r = client.get(f"/v1/users/{other.id}", headers=me.headers)
+    assert r.json()["data"]["username"] == other.username
+    assert _cached(redis_client, other.id)[1]["username"] == other.username

@@ -397,6 +397,43 @@ async def test_console_mailer_logs_the_link(caplog: pytest.LogCaptureFixture) ->
     assert "erin@example.com" in record.getMessage()
 
 
+async def test_console_mailer_logs_the_reset_link(caplog: pytest.LogCaptureFixture) -> None:
+    tok = token()
+    mailer = build_mailer(make_settings(mailer="console"))
+    with caplog.at_level(logging.INFO, logger="gosocial.mail"):
+        await mailer.send_password_reset(
+            username="erin", email="erin@example.com", token=tok, expires_at=EXPIRES
+        )
+    [record] = [r for r in caplog.records if r.name == "gosocial.mail"]
+    assert f"{FRONTEND}/reset-password/{tok}" in record.getMessage()
+    assert record.getMessage().startswith("password reset (console mailer) to erin@example.com")
+
+
+async def test_smtp_delivers_the_multipart_reset_mail(smtp: tuple[RecordingHandler, int]) -> None:
+    handler, port = smtp
+    tok = token()
+    await smtp_mailer(port).send_password_reset(
+        username="<b>bob</b>", email="bob@example.com", token=tok, expires_at=EXPIRES
+    )
+    assert handler.data_calls == 1
+    message = handler.message()
+    text, html = parts(message)
+    link = f"{FRONTEND}/reset-password/{tok}"
+    assert link in text and f'href="{link}"' in html
+    assert "&lt;b&gt;bob&lt;/b&gt;" in html and "<b>bob</b>" in text  # escaped in HTML only
+    assert message["Subject"] == "Reset your GoSocial password, <b>bob</b>"
+    assert "Friday 27 November 2026, 10:00 UTC" in text
+
+
+async def test_links_lead_to_the_service_itself_by_default() -> None:
+    settings = Settings(_env_file=None, host="127.0.0.1", port=8123)
+    assert settings.links_base == "http://127.0.0.1:8123"
+    assert Settings(_env_file=None, host="::1", port=8123).links_base == "http://[::1]:8123"
+    assert (
+        Settings(_env_file=None, frontend_url="https://app.test/").links_base == "https://app.test"
+    )
+
+
 async def test_build_mailer_wiring() -> None:
     assert isinstance(
         build_mailer(make_settings(mailer="smtp", smtp_port=2525))._transport,  # type: ignore[attr-defined]
