@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bcrypt
 import httpx
 import jwt
 import orjson
 import pytest
-import redis
 
 from scripts.cluster import Cluster, Node, Ports, Service, api_serving, wait_until
 from tests import leakcheck
@@ -264,25 +264,27 @@ def test_a_role_change_through_one_instance_is_seen_by_the_other_at_once(
 
 
 def test_a_deleted_user_gets_401_at_both_instances_at_once(healthy: Cluster) -> None:
-    """There is no DELETE /v1/users/me yet (issue 13): the user is deleted the way the service
-    would do it, api.delete_user through the primary, then its entry dropped from the shared
-    cache (api.cache.UserCache.forget); neither instance lets its token in afterwards."""
+    """DELETE /v1/users/me through one instance: neither instance lets its token in afterwards
+    (the service drops the user's entry from the shared cache)."""
     (user,) = make_users(healthy, 1)
+    password = "svc-delete-me-password"
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+    healthy.psql(f"UPDATE social.users SET password_hash = '{hashed}' WHERE id = {user}")
+    leakcheck.remember(password)
     headers = token(healthy, user)
+    first, second = (f"http://127.0.0.1:{port}" for port in healthy.ports.api_instances)
     with httpx.Client(timeout=10) as client:
-        for port in healthy.ports.api_instances:  # cached by both paths
-            r = client.get(f"http://127.0.0.1:{port}/v1/users/feed", headers=headers)
+        for base in (first, second):  # cached by both paths
+            r = client.get(f"{base}/v1/users/feed", headers=headers)
             assert r.status_code == 200, r.text
-        cache = redis.Redis.from_url(healthy.redis_url())
-        try:
-            assert cache.exists(f"user-{user}")
-            healthy.psql(f"SELECT api.delete_user(p_user_id => {user})")
-            cache.delete(f"user-{user}")
-        finally:
-            cache.close()
-        for port in healthy.ports.api_instances:
-            r = client.get(f"http://127.0.0.1:{port}/v1/users/feed", headers=headers)
+        r = client.request(
+            "DELETE", f"{first}/v1/users/me", json={"password": password}, headers=headers
+        )
+        assert r.status_code == 204, r.text
+        for base in (first, second):
+            r = client.get(f"{base}/v1/users/feed", headers=headers)
             assert r.status_code == 401, r.text
+    assert healthy.psql(f"SELECT count(*) FROM social.users WHERE id = {user}") == "0"
 
 
 def test_reads_go_on_while_a_replica_is_stopped(healthy: Cluster, state: State) -> None:
