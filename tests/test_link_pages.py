@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,9 +34,20 @@ _n = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+def browser() -> Iterator[WebDriver]:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("chromium and chromium-driver are not installed: make install installs them")
+    # A fresh profile outside pytest's temporary directory, whose *.log files the final log
+    # grep reads (the profile's LevelDB files are named *.log too).
+    with tempfile.TemporaryDirectory(prefix="gosocial-chromium-") as profile:
+        driver = _chromium(profile)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def _chromium(profile: str) -> WebDriver:
     options = Options()
     options.binary_location = str(CHROMIUM)
     for flag in (
@@ -48,7 +60,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--user-data-dir={profile}",
         # Offline: every host name but the service's address fails to resolve.
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ):
@@ -57,10 +69,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     service = Service(str(CHROMEDRIVER), log_output=subprocess.DEVNULL)
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return driver
 
 
 def mailed_link(mailbox: Mailbox, to: str, page: str, count: int = 1) -> str:
