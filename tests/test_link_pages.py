@@ -143,6 +143,11 @@ def test_an_unknown_activation_link_says_so(browser: WebDriver, base_url: str) -
     assert shown(browser) == "used"
     browser.get(f"{base_url}/confirm/not-even-a-token")
     assert shown(browser) == "used"
+    browser.get(f"{base_url}/confirm/%E0%A4%A")  # not even decodable
+    assert shown(browser) == "used"
+    browser.get(f"{base_url}/reset-password/%E0%A4%A")
+    submit_passwords(browser, "long enough", "long enough")
+    assert shown(browser) == "used"
 
 
 def test_the_mailed_reset_link_sets_the_new_password_in_the_browser(
