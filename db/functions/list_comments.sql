@@ -35,7 +35,8 @@ BEGIN
 
     -- Page first (comments_post_created_idx), authors only for that page.
     RETURN (
-        SELECT coalesce(json_agg(social.comment_json(c::comments, u) ORDER BY c.created_at, c.id), '[]')
+        SELECT coalesce(array_to_json(array_agg(social.comment_json(c::comments, u)
+                                                ORDER BY c.created_at, c.id)), '[]')
           FROM (SELECT *
                   FROM comments
                  WHERE post_id = p_post_id

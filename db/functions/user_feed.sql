@@ -47,9 +47,9 @@ BEGIN
         -- count their comments and fetch their authors. coalesce to -infinity/infinity keeps
         -- the bounds sargable in the cached plan, and is no bound when NULL.
         IF p_sort = 'desc' THEN
-            SELECT coalesce(json_agg(social.post_json(
+            SELECT coalesce(array_to_json(array_agg(social.post_json(
                                          p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
-                                     ORDER BY p.created_at DESC, p.id DESC), '[]')
+                                     ORDER BY p.created_at DESC, p.id DESC)), '[]')
               INTO v_feed
               FROM (SELECT k.id
                       FROM (SELECT p_user_id AS user_id
@@ -70,9 +70,9 @@ BEGIN
               JOIN posts p ON p.id = t.id
               JOIN users u ON u.id = p.user_id;
         ELSE
-            SELECT coalesce(json_agg(social.post_json(
+            SELECT coalesce(array_to_json(array_agg(social.post_json(
                                          p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
-                                     ORDER BY p.created_at ASC, p.id ASC), '[]')
+                                     ORDER BY p.created_at ASC, p.id ASC)), '[]')
               INTO v_feed
               FROM (SELECT k.id
                       FROM (SELECT p_user_id AS user_id
@@ -122,9 +122,9 @@ BEGIN
     -- offset + limit rows; then merge, cut the page, and only for the page's
     -- rows count comments and fetch authors.
     EXECUTE format($q$
-        SELECT coalesce(json_agg(social.post_json(
+        SELECT coalesce(array_to_json(array_agg(social.post_json(
                                      p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
-                                 ORDER BY p.created_at %1$s, p.id %1$s), '[]')
+                                 ORDER BY p.created_at %1$s, p.id %1$s)), '[]')
           FROM (SELECT p.*
                   FROM (SELECT $1 AS user_id
                         UNION ALL
@@ -268,9 +268,9 @@ BEGIN
     END IF;
 
     RETURN (
-        SELECT coalesce(json_agg(social.post_json(
+        SELECT coalesce(array_to_json(array_agg(social.post_json(
                                      p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
-                                 ORDER BY x.n), '[]')
+                                 ORDER BY x.n)), '[]')
           FROM unnest(v_ids[p_offset + 1:v_need]) WITH ORDINALITY AS x(id, n)
           JOIN posts p ON p.id = x.id
           JOIN users u ON u.id = p.user_id);

@@ -2,6 +2,53 @@
 
 BEGIN;
 
+-- The v1.0 shapes (json_build_object, times as timestamptz's JSON writes them).
+CREATE OR REPLACE FUNCTION social.user_json(u social.users, r social.roles) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+               'id', u.id,
+               'username', u.username,
+               'email', u.email,
+               'created_at', u.created_at,
+               'is_active', u.is_active,
+               'role', json_build_object('id', r.id, 'name', r.name, 'level', r.level))
+$$;
+COMMENT ON FUNCTION social.user_json(social.users, social.roles) IS
+    'The API''s user object: the user u with its role r.';
+
+CREATE OR REPLACE FUNCTION social.post_json(p social.posts, comments_count bigint, author social.users)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+               'id', p.id,
+               'user_id', p.user_id,
+               'title', p.title,
+               'content', p.content,
+               'tags', p.tags,
+               'version', p.version,
+               'created_at', p.created_at,
+               'updated_at', p.updated_at,
+               'comments_count', comments_count,
+               'user', json_build_object('id', author.id, 'username', author.username))
+$$;
+COMMENT ON FUNCTION social.post_json(social.posts, bigint, social.users) IS
+    'The API''s post object: post p with its comment count and its author.';
+
+CREATE OR REPLACE FUNCTION social.comment_json(c social.comments, author social.users) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+               'id', c.id,
+               'post_id', c.post_id,
+               'user_id', c.user_id,
+               'content', c.content,
+               'created_at', c.created_at,
+               'user', json_build_object('id', author.id, 'username', author.username))
+$$;
+COMMENT ON FUNCTION social.comment_json(social.comments, social.users) IS
+    'The API''s comment object: comment c with its author.';
+
+DROP FUNCTION social.time_json(timestamptz);
+
 CREATE OR REPLACE FUNCTION social.distinct_tags(p_tags text[]) RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(array_agg(d.t ORDER BY d.ord), '{}')
