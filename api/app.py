@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import partial
 
-import orjson
 from sanic import Sanic
 from sanic.config import Config
 
@@ -20,6 +18,7 @@ from api.mail import build_mailer
 from api.pages import Cursors
 from api.ratelimit import RateLimiter
 from api.replicas import Reads
+from api.responses import dumps
 from api.routes import auth, links, ops, posts, probes, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
@@ -40,12 +39,10 @@ def create_app(settings: Settings | None = None) -> App:
         passwords=Passwords(settings.bcrypt_cost),
         mailer=build_mailer(settings),
     )
-    # OpenAPI's status-code keys are ints: let orjson write them as strings.
-    dumps = partial(orjson.dumps, option=orjson.OPT_NON_STR_KEYS)
     app: App = Sanic(
         "gosocial",
         ctx=ctx,
-        dumps=dumps,
+        dumps=dumps,  # compact, times as API.md writes them
         request_class=ApiRequest,  # type: ignore[arg-type]  # sanic types it for SimpleNamespace
         configure_logging=False,
     )

@@ -6,11 +6,11 @@ import logging
 from typing import Any
 
 import asyncpg
-import orjson
 from sanic import HTTPResponse, Request
 from sanic.exceptions import SanicException, ServiceUnavailable
 
 from api.logs import safe_path
+from api.responses import dumps
 
 log = logging.getLogger("gosocial.errors")
 
@@ -95,7 +95,7 @@ def error_body(message: str, details: list[dict[str, str]] | None = None) -> byt
     body: dict[str, Any] = {"error": message}
     if details:
         body["details"] = details
-    return orjson.dumps(body)
+    return dumps(body)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
