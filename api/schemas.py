@@ -85,6 +85,9 @@ def _at_most_72_bytes(value: str) -> str:
 def _rfc3339(value: object) -> object:
     # pydantic alone also takes Unix timestamps ("0.5") and dates without a time.
     if isinstance(value, str) and not re.fullmatch(RFC3339, value):
+        if re.fullmatch(RFC3339, value[:-6] + value[-6:].replace(" ", "+")):
+            # `+02:00` sent unencoded: a query string's `+` is a space (form encoding).
+            raise ValueError("the offset's `+` arrived as a space: send it as `%2B`")
         raise ValueError("must be an RFC 3339 date-time with an offset")
     return value
 

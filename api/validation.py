@@ -56,6 +56,8 @@ def _validate(model: type[M], data: object, message: str) -> M:
 def _message(error: ErrorDetails) -> str:
     if error["type"] == "string_pattern_mismatch":
         return PATTERN_RULES.get(str(error.get("ctx", {}).get("pattern")), error["msg"])
+    if error["type"] == "value_error":  # our validators' own sentence, without pydantic's prefix
+        return str(error.get("ctx", {}).get("error", error["msg"]))
     return error["msg"]
 
 
