@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import subprocess
 import time
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import testing.postgresql
 
 from tests import leakcheck
@@ -127,12 +129,50 @@ def assert_error(response: httpx.Response, status: int, field: str | None = None
 
 
 def check_response(response: httpx.Response) -> None:
-    """Every response carries X-Request-ID; every error body has the contract's shape."""
+    """Every response carries X-Request-ID; every JSON body is compact with the contract's
+    times; every error body has the contract's shape."""
     assert response.headers.get("x-request-id"), (response.request.url, response.status_code)
     leakcheck.watch(response)  # passwords and tokens, for the final grep of the logs
+    if response.headers.get("content-type", "").startswith("application/json"):
+        response.read()
+        assert_contract_json(response)
     if response.status_code >= 400:
         response.read()
         assert_error_shape(response.json())
+
+
+# API.md 1.1: RFC 3339 in UTC with exactly six fractional digits (Python 3.10's fromisoformat
+# takes 3 or 6). LOOKS_LIKE_TIME catches a time under any key but the free text users write.
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
+LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d")
+FREE_TEXT = {"title", "content", "tags", "username"}
+
+
+def assert_contract_json(response: httpx.Response) -> list[str]:
+    """The body is compact JSON (byte for byte what a compact encoder writes, key order kept)
+    and every time in it is in the contract's form; answers the times found."""
+    where = f"{response.request.method} {response.request.url.path} {response.status_code}"
+    body = response.content
+    assert body == orjson.dumps(orjson.loads(body)), f"{where}: not compact: {body[:300]!r}"
+    times: list[str] = []
+
+    def walk(value: object, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and (
+            key.endswith("_at") or (key not in FREE_TEXT and LOOKS_LIKE_TIME.match(value))
+        ):
+            assert TIME.match(value), f"{where}: {key}={value!r} is not the contract's time"
+            times.append(value)
+        else:
+            assert not key.endswith("_at"), f"{where}: {key}={value!r} is not a time string"
+
+    walk(orjson.loads(body))
+    return times
 
 
 @dataclass

@@ -420,6 +420,44 @@ def test_every_post_response_carries_its_version_as_etag(
     assert edited.json()["data"]["version"] == 2
 
 
+@pytest.mark.parametrize("if_match", ['"abc"', "abc", '"1.0"', '"-1"'])
+def test_a_malformed_if_match_says_what_it_must_be(
+    client: httpx.Client, make_account, db: Database, if_match: str
+) -> None:
+    """Not pydantic's "Field required" nor its regex: the rule in words, naming the header."""
+    me: Account = make_account()
+    post = create_post(client, me)
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"title": "changed"},
+        headers={**me.headers, "If-Match": if_match},
+    )
+    body = assert_error(r, 400)
+    assert body["details"] == [
+        {"field": "If-Match", "message": 'must name the version you read: "<version>"'}
+    ]
+    assert db.fetchval("SELECT title FROM social.posts WHERE id = $1", post["id"]) == "a title"
+
+
+def test_tags_differing_only_in_case_are_one_tag_the_first_spelling_kept(
+    client: httpx.Client, make_account
+) -> None:
+    me: Account = make_account()
+    post = create_post(client, me, tags=["Intro", "intro", "SQL", "INTRO", "sql"])
+    assert post["tags"] == ["Intro", "SQL"]
+    r = client.patch(
+        f"/v1/posts/{post['id']}",
+        json={"tags": ["go", "Go", "intro"], "version": 1},
+        headers=me.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["tags"] == ["go", "intro"]
+    assert client.get(f"/v1/posts/{post['id']}", headers=me.headers).json()["data"]["tags"] == [
+        "go",
+        "intro",
+    ]
+
+
 def test_patch_naming_no_field_is_400_and_keeps_the_version(
     client: httpx.Client, make_account, db: Database
 ) -> None:
