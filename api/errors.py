@@ -20,6 +20,7 @@ SQLSTATE_STATUS = {
     "SN403": 403,
     "SN404": 404,
     "SN409": 409,
+    "SN422": 422,  # an Idempotency-Key used again with a different request
     "23505": 409,  # unique violation not translated by a function
     "23514": 400,  # check violation: a bound the models let through
     "23503": 404,  # foreign key: the row referred to is gone (409 when still referenced, below)
@@ -50,6 +51,7 @@ _DEFAULT_MESSAGES = {
     409: "conflict",
     413: "request body too large",
     415: "the request body must be JSON (Content-Type: application/json)",
+    422: "unprocessable request",
     429: "rate limit exceeded",
     503: "service unavailable",
 }

@@ -41,6 +41,13 @@ CASES = [
         "'c', '{}')->>'id')::bigint, p_actor_id => " + ALICE + ", p_version => 7, p_title => 'x', "
         "p_content => NULL, p_tags => NULL)",
     ),
+    # An Idempotency-Key used again with another request.
+    (
+        "SN422",
+        422,
+        f"SELECT * FROM api.create_post_once({ALICE}, 'se-key', sha256('a'), 't', 'c', NULL); "
+        f"SELECT * FROM api.create_post_once({ALICE}, 'se-key', sha256('b'), 't', 'c', NULL)",
+    ),
     (
         "23514",
         400,

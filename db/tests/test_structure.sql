@@ -2,7 +2,7 @@
 -- functions with their exact signatures, SECURITY DEFINER and search_path.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(107);
+SELECT plan(121);
 
 -- schemas, extension, role
 SELECT has_schema('social', 'schema social exists');
@@ -16,7 +16,7 @@ SELECT ok(NOT rolcanlogin AND NOT rolsuper, 'gosocial_app is NOLOGIN and not a s
 SELECT tables_are('social',
     ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
           'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows',
-          'fanout_queue', 'password_resets'],
+          'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');
@@ -91,7 +91,9 @@ SELECT functions_are('api', ARRAY[
     'follow_user', 'unfollow_user', 'create_post', 'get_post', 'update_post', 'delete_post',
     'create_comment', 'list_comments', 'user_feed', 'issue_refresh_token', 'rotate_refresh_token',
     'revoke_refresh_family', 'purge_expired_invitations', 'fan_out_queued', 'replayed',
-    'get_session_user', 'request_password_reset', 'reset_password', 'change_password'],
+    'get_session_user', 'request_password_reset', 'reset_password', 'change_password',
+    'create_post_once', 'create_comment_once', 'purge_idempotency_keys', 'login_attempt',
+    'login_succeeded', 'purge_login_failures', 'rehash_password'],
     'schema api holds exactly the spec functions');
 
 SELECT function_returns('api', 'register_user', ARRAY['text', 'text', 'text', 'bytea', 'interval'], 'json', 'register_user(text,text,text,bytea,interval) returns json');
@@ -125,6 +127,15 @@ SELECT function_returns('api', 'change_password', ARRAY['bigint', 'text', 'text'
 SELECT col_type_is('social', 'users', 'token_epoch', 'integer', 'users.token_epoch is integer');
 SELECT col_is_pk('social', 'password_resets', 'user_id', 'password_resets pk: one token per user');
 SELECT col_is_unique('social', 'password_resets', 'token_hash', 'password_resets.token_hash is unique');
+SELECT is(pg_get_function_result('api.create_post_once(bigint, text, bytea, text, text, text[])'::regprocedure),
+          'record', 'create_post_once(bigint,text,bytea,text,text,text[]) returns a record');
+SELECT is(pg_get_function_result('api.create_comment_once(bigint, bigint, text, bytea, text)'::regprocedure),
+          'record', 'create_comment_once(bigint,bigint,text,bytea,text) returns a record');
+SELECT function_returns('api', 'purge_idempotency_keys', ARRAY[]::name[], 'integer', 'purge_idempotency_keys() returns integer');
+SELECT function_returns('api', 'login_attempt', ARRAY['text', 'integer', 'interval'], 'integer', 'login_attempt(text,int,interval) returns integer');
+SELECT function_returns('api', 'login_succeeded', ARRAY['text'], 'void', 'login_succeeded(text) returns void');
+SELECT function_returns('api', 'purge_login_failures', ARRAY[]::name[], 'integer', 'purge_login_failures() returns integer');
+SELECT function_returns('api', 'rehash_password', ARRAY['bigint', 'text', 'text'], 'boolean', 'rehash_password(bigint,text,text) returns boolean');
 
 -- get_login's result columns
 SELECT is(
@@ -158,6 +169,13 @@ SELECT is_definer('api', 'get_session_user', 'get_session_user is SECURITY DEFIN
 SELECT is_definer('api', 'request_password_reset', 'request_password_reset is SECURITY DEFINER');
 SELECT is_definer('api', 'reset_password', 'reset_password is SECURITY DEFINER');
 SELECT is_definer('api', 'change_password', 'change_password is SECURITY DEFINER');
+SELECT is_definer('api', 'create_post_once', 'create_post_once is SECURITY DEFINER');
+SELECT is_definer('api', 'create_comment_once', 'create_comment_once is SECURITY DEFINER');
+SELECT is_definer('api', 'purge_idempotency_keys', 'purge_idempotency_keys is SECURITY DEFINER');
+SELECT is_definer('api', 'login_attempt', 'login_attempt is SECURITY DEFINER');
+SELECT is_definer('api', 'login_succeeded', 'login_succeeded is SECURITY DEFINER');
+SELECT is_definer('api', 'purge_login_failures', 'purge_login_failures is SECURITY DEFINER');
+SELECT is_definer('api', 'rehash_password', 'rehash_password is SECURITY DEFINER');
 
 -- every api function pins its search_path
 SELECT is(
