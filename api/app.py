@@ -22,7 +22,7 @@ from api.responses import dumps
 from api.routes import auth, links, ops, posts, probes, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
-from api.sweeper import drain_fanout, sweep_invitations
+from api.sweeper import drain_fanout, sweep
 
 log = logging.getLogger("gosocial.app")
 MAX_ID = 2**63 - 1
@@ -68,9 +68,9 @@ def _configure(app: App, settings: Settings) -> None:
         FALLBACK_ERROR_FORMAT="json",
         CORS_ORIGINS=settings.cors_allowed_origin,
         CORS_METHODS="GET,POST,PUT,PATCH,DELETE,OPTIONS",
-        CORS_ALLOW_HEADERS="Authorization,Content-Type,If-Match,X-Request-ID",
+        CORS_ALLOW_HEADERS="Authorization,Content-Type,If-Match,Idempotency-Key,X-Request-ID",
         CORS_EXPOSE_HEADERS="X-Request-ID,X-RateLimit-Limit,X-RateLimit-Remaining,"
-        "X-RateLimit-Reset,Retry-After,ETag,Link",
+        "X-RateLimit-Reset,Retry-After,ETag,Link,Idempotent-Replayed",
         # sanic-ext builds and serves the document at /v1/swagger/openapi.json; its own UIs
         # load their assets from CDNs (and Swagger's OAuth2 page at run time), so both are off
         # and the UI comes from the swagger-ui-py package (mount_swagger_ui below).
@@ -126,9 +126,12 @@ async def open_resources(app: App) -> None:
 
 async def start_sweeper(app: App) -> None:
     ctx = app.ctx
-    app.add_task(
-        sweep_invitations(ctx.users, ctx.settings.invitation_sweep_interval), name="sweeper"
-    )
+    jobs = {
+        "users whose invitation expired": ctx.users.purge_expired_invitations,
+        "idempotency keys past 24 h": ctx.posts.purge_idempotency_keys,
+        "passed login-throttle windows": ctx.users.purge_login_failures,
+    }
+    app.add_task(sweep(jobs, ctx.settings.invitation_sweep_interval), name="sweeper")
     app.add_task(drain_fanout(ctx.settings), name="fanout")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,16 @@ from api.settings import Settings
 
 # Keeps a caller's WAL position after its write (api.cache.UserCache.keep_position).
 PositionKeeper = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Once:
+    """What a keyed creation answers: the first answer's status and body, and whether this is
+    a replay of it."""
+
+    status: int
+    body: str
+    replayed: bool
 
 
 class Pool:
@@ -71,10 +82,23 @@ class Pool:
         its commit is kept, so the caller's next reads wait for a replica to have it."""
         async with self.acquire() as conn:
             result = await conn.fetchval(query, *args)
-            user_id = caller.get()
-            if self.keep_position is not None and user_id is not None:
-                await self.keep_position(user_id, await conn.fetchval(_POSITION))
+            await self._keep_position(conn)
         return result
+
+    async def write_once(self, query: str, *args: Any) -> Once:
+        """A creation under an Idempotency-Key (api.*_once). A replay wrote nothing: the
+        position its row needs was kept by the request that created it, so none is kept."""
+        async with self.acquire() as conn:
+            row = await conn.fetchrow(query, *args)
+            once = Once(row["status"], row["body"], row["replayed"])
+            if not once.replayed:
+                await self._keep_position(conn)
+        return once
+
+    async def _keep_position(self, conn: asyncpg.Connection) -> None:
+        user_id = caller.get()
+        if self.keep_position is not None and user_id is not None:
+            await self.keep_position(user_id, await conn.fetchval(_POSITION))
 
     def figures(self) -> dict[str, int]:
         size, idle = self.raw.get_size(), self.raw.get_idle_size()
@@ -199,6 +223,19 @@ class Users:
         """The user's new token epoch."""
         return await self._pool.fetchval(_CHANGE_PASSWORD, user_id, current_hash, password_hash)
 
+    async def login_attempt(self, *, email: str, max_failures: int, window: timedelta) -> int:
+        """0: the attempt may go on; else the seconds until the email's window passes."""
+        return await self._pool.fetchval(_LOGIN_ATTEMPT, email, max_failures, window)
+
+    async def login_succeeded(self, email: str) -> None:
+        await self._pool.execute(_LOGIN_SUCCEEDED, email)
+
+    async def purge_login_failures(self) -> int:
+        return await self._pool.fetchval(_PURGE_LOGIN_FAILURES)
+
+    async def rehash_password(self, *, user_id: int, old_hash: str, new_hash: str) -> bool:
+        return await self._pool.fetchval(_REHASH_PASSWORD, user_id, old_hash, new_hash)
+
     async def set_user_role(self, *, user_id: int, role: str, actor_id: int) -> str:
         return await self._pool.fetchval(_SET_USER_ROLE, user_id, role, actor_id)
 
@@ -248,6 +285,20 @@ class Posts:
     async def create_post(self, *, user_id: int, title: str, content: str, tags: list[str]) -> str:
         return await self._pool.write(_CREATE_POST, user_id, title, content, tags)
 
+    async def create_post_once(
+        self,
+        *,
+        user_id: int,
+        key: str,
+        request_hash: bytes,
+        title: str,
+        content: str,
+        tags: list[str],
+    ) -> Once:
+        return await self._pool.write_once(
+            _CREATE_POST_ONCE, user_id, key, request_hash, title, content, tags
+        )
+
     async def get_post(self, post_id: int) -> str:
         return await self._reads.fetchval(_GET_POST, post_id)
 
@@ -270,6 +321,16 @@ class Posts:
 
     async def create_comment(self, *, post_id: int, user_id: int, content: str) -> str:
         return await self._pool.write(_CREATE_COMMENT, post_id, user_id, content)
+
+    async def create_comment_once(
+        self, *, post_id: int, user_id: int, key: str, request_hash: bytes, content: str
+    ) -> Once:
+        return await self._pool.write_once(
+            _CREATE_COMMENT_ONCE, post_id, user_id, key, request_hash, content
+        )
+
+    async def purge_idempotency_keys(self) -> int:
+        return await self._pool.fetchval(_PURGE_IDEMPOTENCY_KEYS)
 
     async def list_comments(
         self, *, post_id: int, limit: int, offset: int, after: tuple[datetime, int] | None = None
@@ -319,6 +380,10 @@ _REQUEST_PASSWORD_RESET = _call(
 _RESET_PASSWORD = _call("reset_password", "p_token_hash", "p_password_hash")
 _CHANGE_PASSWORD = _call("change_password", "p_user_id", "p_current_hash", "p_password_hash")
 _GET_LOGIN = _call("get_login", "p_email", rows=True)
+_LOGIN_ATTEMPT = _call("login_attempt", "p_email", "p_max_failures", "p_window")
+_LOGIN_SUCCEEDED = _call("login_succeeded", "p_email")
+_PURGE_LOGIN_FAILURES = _call("purge_login_failures")
+_REHASH_PASSWORD = _call("rehash_password", "p_user_id", "p_old_hash", "p_new_hash")
 _SET_USER_ROLE = _call("set_user_role", "p_user_id", "p_role", "p_actor_id")
 _FOLLOW_USER = _call("follow_user", "p_follower_id", "p_user_id")
 _UNFOLLOW_USER = _call("unfollow_user", "p_follower_id", "p_user_id")
@@ -338,12 +403,32 @@ _USER_FEED = _call(
 _PURGE_EXPIRED_INVITATIONS = _call("purge_expired_invitations")
 _FAN_OUT_QUEUED = _call("fan_out_queued", "p_limit")
 _CREATE_POST = _call("create_post", "p_user_id", "p_title", "p_content", "p_tags")
+_CREATE_POST_ONCE = _call(
+    "create_post_once",
+    "p_user_id",
+    "p_key",
+    "p_request_hash",
+    "p_title",
+    "p_content",
+    "p_tags",
+    rows=True,
+)
 _GET_POST = _call("get_post", "p_post_id")
 _UPDATE_POST = _call(
     "update_post", "p_post_id", "p_actor_id", "p_version", "p_title", "p_content", "p_tags"
 )
 _DELETE_POST = _call("delete_post", "p_post_id", "p_actor_id")
 _CREATE_COMMENT = _call("create_comment", "p_post_id", "p_user_id", "p_content")
+_CREATE_COMMENT_ONCE = _call(
+    "create_comment_once",
+    "p_post_id",
+    "p_user_id",
+    "p_key",
+    "p_request_hash",
+    "p_content",
+    rows=True,
+)
+_PURGE_IDEMPOTENCY_KEYS = _call("purge_idempotency_keys")
 _LIST_COMMENTS = _call(
     "list_comments", "p_post_id", "p_limit", "p_offset", "p_after_created_at", "p_after_id"
 )

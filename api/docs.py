@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, create_model
 from sanic import HTTPResponse, Sanic
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.builders import OperationStore, SpecificationBuilder
-from sanic_ext.extensions.openapi.definitions import Response
+from sanic_ext.extensions.openapi.definitions import MediaType, Response
 from sanic_ext.extensions.openapi.types import Schema
 from swagger_ui import api_doc
 
@@ -54,6 +54,7 @@ _STATUS_TEXT = {
     409: "Conflict",
     413: "Body too large",
     415: "Body not JSON",
+    422: "Idempotency-Key already used with a different request",
     429: "Rate limited",
     500: "Unexpected error",
     503: "A dependency is down",
@@ -65,6 +66,24 @@ class RawSchema(Schema):
 
     def guard(self, fields: dict[str, Any]) -> dict[str, Any]:
         return fields
+
+
+class RawResponse(Response):
+    """A response object with its `headers` kept (sanic-ext's `Response` drops them)."""
+
+    def guard(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return fields
+
+
+# Headers some responses carry, by status: documented on every operation answering that status.
+_ERROR_HEADERS = {
+    429: {
+        "Retry-After": {
+            "description": "seconds until a request may succeed",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,6 +206,8 @@ def doc(
     enveloped: bool = True,
     ok_also: tuple[int, ...] = (),
     limited: bool = True,
+    why: dict[int, str] | None = None,
+    ok_headers: dict[str, str] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare a route once: it is documented as declared and enforced as documented.
 
@@ -198,7 +219,9 @@ def doc(
     `ok_also`: other statuses answered with the success shape
     (health's `503`). Every operation also documents `500`, and `429` unless not `limited`
     (the probes); with a body, `400`,
-    `413` and `415`; with a query or headers, `400`; with `auth`, `401`.
+    `413` and `415`; with a query or headers, `400`; with `auth`, `401`. `why`: what a status
+    means on this route, where it says more than the status's name; `ok_headers`: headers the
+    success response may carry (name: description).
     """
 
     def decorate(func: Handler) -> Handler:
@@ -237,12 +260,19 @@ def doc(
         if body is not None:
             func = openapi.body(ref(body), required=True)(func)
 
+        described = {**_STATUS_TEXT, **(why or {})}
+        success_headers = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in (ok_headers or {}).items()
+        }
         for code in (status, *ok_also):
-            if model is None:
-                operation.responses[code] = Response(status=code, description=_STATUS_TEXT[code])
-            else:
-                content = ref(envelope(model, many) if enveloped else model)
-                func = openapi.response(code, content, _STATUS_TEXT[code])(func)
+            content = None if model is None else ref(envelope(model, many) if enveloped else model)
+            operation.responses[code] = RawResponse(
+                None if content is None else MediaType.all(content),
+                status=code,
+                description=described[code],
+                headers=success_headers or None,
+            )
         statuses = set(errors) | {500} | ({429} if limited else set())
         if body is not None:
             statuses |= {400, 413, 415}
@@ -251,7 +281,12 @@ def doc(
         if auth:
             statuses.add(401)
         for code in sorted(statuses - {status, *ok_also}):
-            func = openapi.response(code, ref(Error), _STATUS_TEXT[code])(func)
+            operation.responses[code] = RawResponse(
+                MediaType.all(ref(Error)),
+                status=code,
+                description=described[code],
+                headers=_ERROR_HEADERS.get(code),
+            )
         if auth:
             func = openapi.secured(auth)(func)
         return func

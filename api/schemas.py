@@ -39,6 +39,8 @@ RFC3339 = (
 )
 # A mailed link's token (activation, password reset): api.security.new_link_token's alphabet.
 LINK_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"
+# Printable ASCII (API.md); no space at either end, which HTTP would strip in transit.
+IDEMPOTENCY_KEY = r"^[!-~]([ -~]*[!-~])?$"
 
 
 def _decimal_up_to(limit: int) -> str:
@@ -65,6 +67,7 @@ PATTERN_RULES = {
     FEED_TAGS: "at most 5 comma-separated tags of 1 to 32 characters",
     USERNAME: "only letters, digits, `_`, `.` and `-`",
     IF_MATCH: 'must name the version you read: "<version>"',
+    IDEMPOTENCY_KEY: "printable ASCII characters only",
 }
 
 
@@ -261,6 +264,18 @@ class PostUpdateHeaders(Headers):
     @property
     def version(self) -> int | None:
         return None if self.if_match is None else int(self.if_match.removeprefix("W/").strip('"'))
+
+
+class CreateHeaders(Headers):
+    idempotency_key: (
+        Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=IDEMPOTENCY_KEY)]
+        | None
+    ) = Field(
+        None,
+        alias="Idempotency-Key",
+        description="1 to 255 printable ASCII characters: the same key and body within 24 "
+        "hours creates nothing new and answers the first answer again",
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -151,6 +151,13 @@ class Passwords:
         ok = await self._run(bcrypt.checkpw, password.encode(), stored)
         return ok and hashed is not None
 
+    def outdated(self, hashed: str) -> bool:
+        """Whether a stored hash (`$2b$<cost>$...`) was made at a lower cost than BCRYPT_COST."""
+        try:
+            return int(hashed.split("$")[2]) < self._cost
+        except (IndexError, ValueError):
+            return False
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 

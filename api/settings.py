@@ -59,7 +59,13 @@ class Settings(BaseSettings):
     # Base of the links in mail; empty: the service itself, whose /confirm and /reset-password
     # pages complete them (see `links_base`).
     frontend_url: str = ""
+    # The sweeper's period (api/sweeper.py): expired invitations, idempotency keys past 24 h,
+    # passed login-throttle windows.
     invitation_sweep_interval: float = Field(300.0, gt=0)
+    # Login throttling per account (API.md): this many failed logins for one email within the
+    # window (seconds, from the first failure), and every login for it answers 429 until then.
+    login_max_failures: int = Field(5, ge=1)
+    login_throttle_window: int = Field(900, ge=1)
 
     cors_allowed_origin: str = "http://localhost:5173"
     rate_limit_enabled: bool = True

@@ -1,9 +1,11 @@
 """Background work each worker runs beside the requests.
 
-`sweep_invitations` removes users whose invitation expired unactivated. The registration saga
-commits the user before mailing; a crash between the two would leave an account nobody can
-activate. This periodic sweep bounds that to INVITATION_TTL. The function takes an advisory
-lock, so with several workers or instances one sweep runs at a time.
+`sweep` runs the purges every INVITATION_SWEEP_INTERVAL seconds. Users whose invitation
+expired unactivated: the registration saga commits the user before mailing, and a crash between
+the two would leave an account nobody can activate; the sweep bounds that to INVITATION_TTL.
+Idempotency keys past their 24 hours, and login-throttle windows that have passed (unknown
+emails are counted too). Each purge takes an advisory lock, so with several workers or
+instances one of each runs at a time.
 
 `drain_fanout` copies queued posts into their followers' timelines. A post by an author with
 many followers is not copied in its own transaction (db/schema/timeline.sql): the database
@@ -17,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 
-from api.db import Users, connect, fan_out_queued
+from api.db import connect, fan_out_queued
 from api.settings import Settings
 
 log = logging.getLogger("gosocial.sweeper")
@@ -30,16 +33,18 @@ FANOUT_BATCH = 8  # posts per transaction: short transactions, author locks held
 FANOUT_INTERVAL = 1.0  # seconds between drains when no notification comes
 
 
-async def sweep_invitations(users: Users, interval: float) -> None:
+async def sweep(jobs: Mapping[str, Callable[[], Awaitable[int]]], interval: float) -> None:
+    """Run each purge (named by what it removes) every `interval` seconds."""
     while True:
         await asyncio.sleep(interval)
-        try:
-            removed = await users.purge_expired_invitations()
-        except Exception as exc:  # the database may be down: try again next round
-            log.warning("invitation sweep failed: %r", exc)
-            continue
-        if removed:
-            log.info("removed %d users whose invitation expired", removed)
+        for what, purge in jobs.items():
+            try:
+                removed = await purge()
+            except Exception as exc:  # the database may be down: try again next round
+                log.warning("sweep of %s failed: %r", what, exc)
+                continue
+            if removed:
+                log.info("removed %d %s", removed, what)
 
 
 async def drain_fanout(settings: Settings) -> None:

@@ -1,6 +1,13 @@
-"""Posts, version-checked edits and comments. Ownership and role rules live in the functions."""
+"""Posts, version-checked edits and comments. Ownership and role rules live in the functions.
+
+Creation takes an Idempotency-Key (API.md): with one, api.*_once creates the row and keeps its
+answer in one transaction, or answers the kept one again (`Idempotent-Replayed: true`).
+"""
 
 from __future__ import annotations
+
+import hashlib
+from typing import Any
 
 import orjson
 from sanic import Blueprint, HTTPResponse
@@ -13,6 +20,7 @@ from api.schemas import (
     Comment,
     CommentCreate,
     CommentsQuery,
+    CreateHeaders,
     Post,
     PostCreate,
     PostUpdate,
@@ -21,14 +29,30 @@ from api.schemas import (
 
 bp = Blueprint("posts", url_prefix="/v1/posts")
 
+REPLAYED = "Idempotent-Replayed"
+_ONCE: dict[str, Any] = {
+    "errors": (400, 409, 422),
+    "why": {
+        409: "The first request with this Idempotency-Key is still running",
+        422: "This Idempotency-Key was already used with a different request",
+    },
+    "ok_headers": {REPLAYED: "`true`: the first answer to this Idempotency-Key, again"},
+}
+
 
 @bp.post("")
-@doc("Create a post", tag="posts", ok=(201, Post), errors=(400,))
-async def create_post(request: ApiRequest, body: PostCreate) -> HTTPResponse:
-    raw = await request.app.ctx.posts.create_post(
-        user_id=request.ctx.user.id, title=body.title, content=body.content, tags=body.tags
+@doc("Create a post", tag="posts", ok=(201, Post), **_ONCE)
+async def create_post(
+    request: ApiRequest, body: PostCreate, headers: CreateHeaders
+) -> HTTPResponse:
+    posts, user_id, fields = request.app.ctx.posts, request.ctx.user.id, body.model_dump()
+    key = headers.idempotency_key
+    if key is None:
+        return _post(await posts.create_post(user_id=user_id, **fields), 201)
+    once = await posts.create_post_once(
+        user_id=user_id, key=key, request_hash=_request_hash("posts", fields), **fields
     )
-    return _post(raw, 201)
+    return _post(once.body, once.status, once.replayed)
 
 
 @bp.get("/<post_id:id>")
@@ -84,17 +108,38 @@ async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery)
 
 
 @bp.post("/<post_id:id>/comments")
-@doc("Comment on a post", tag="posts", ok=(201, Comment), errors=(400, 404))
-async def create_comment(request: ApiRequest, post_id: int, body: CommentCreate) -> HTTPResponse:
-    raw = await request.app.ctx.posts.create_comment(
-        post_id=post_id, user_id=request.ctx.user.id, content=body.content
+@doc(
+    "Comment on a post", tag="posts", ok=(201, Comment), **{**_ONCE, "errors": (400, 404, 409, 422)}
+)
+async def create_comment(
+    request: ApiRequest, post_id: int, body: CommentCreate, headers: CreateHeaders
+) -> HTTPResponse:
+    posts, user_id, key = request.app.ctx.posts, request.ctx.user.id, headers.idempotency_key
+    if key is None:
+        raw = await posts.create_comment(post_id=post_id, user_id=user_id, content=body.content)
+        return data(raw, 201)
+    once = await posts.create_comment_once(
+        post_id=post_id,
+        user_id=user_id,
+        key=key,
+        request_hash=_request_hash(f"comments:{post_id}", body.model_dump()),
+        content=body.content,
     )
-    return data(raw, 201)
+    return data(once.body, once.status, headers={REPLAYED: "true"} if once.replayed else None)
 
 
-def _post(raw: str, status: int = 200) -> HTTPResponse:
+def _post(raw: str, status: int = 200, replayed: bool = False) -> HTTPResponse:
     """A post, with `ETag: "<version>"` for the client to send back in If-Match (API.md)."""
-    return data(raw, status, headers={"ETag": f'"{orjson.loads(raw)["version"]}"'})
+    headers = {"ETag": f'"{orjson.loads(raw)["version"]}"'}
+    if replayed:
+        headers[REPLAYED] = "true"
+    return data(raw, status, headers=headers)
+
+
+def _request_hash(route: str, fields: dict[str, Any]) -> bytes:
+    """What an Idempotency-Key is bound to: the route with its ids, and the validated body
+    (defaults filled in, tags de-duplicated), so two spellings of one request are one request."""
+    return hashlib.sha256(orjson.dumps([route, fields], option=orjson.OPT_SORT_KEYS)).digest()
 
 
 def _version(in_body: int | None, if_match: int | None) -> int:
