@@ -144,6 +144,10 @@ def test_cors_preflight_for_the_allowed_origin_only(client: httpx.Client) -> Non
         "Access-Control-Request-Method": "PATCH",
         "Access-Control-Request-Headers": "authorization, content-type, if-match, x-request-id",
     }
+    keyed = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    }
     r = client.options("/v1/posts/1", headers={"Origin": ORIGIN, **preflight})
     assert r.status_code in (200, 204), r.text
     assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
@@ -152,6 +156,9 @@ def test_cors_preflight_for_the_allowed_origin_only(client: httpx.Client) -> Non
     assert methods == {"GET", "PATCH", "DELETE", "OPTIONS"}, methods
     allowed = {h.strip().lower() for h in r.headers["Access-Control-Allow-Headers"].split(",")}
     assert {"authorization", "content-type", "if-match", "x-request-id"} <= allowed
+    r = client.options("/v1/posts", headers={"Origin": ORIGIN, **keyed})
+    allowed = {h.strip().lower() for h in r.headers["Access-Control-Allow-Headers"].split(",")}
+    assert "idempotency-key" in allowed, r.headers
 
     r = client.options("/v1/posts/1", headers={"Origin": "https://evil.example", **preflight})
     assert "Access-Control-Allow-Origin" not in r.headers
@@ -161,7 +168,7 @@ def test_cors_preflight_for_the_allowed_origin_only(client: httpx.Client) -> Non
     assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
     exposed = {h.strip().lower() for h in r.headers["Access-Control-Expose-Headers"].split(",")}
     assert {"x-request-id", "x-ratelimit-limit", "x-ratelimit-remaining"} <= exposed
-    assert {"x-ratelimit-reset", "retry-after", "etag"} <= exposed
+    assert {"x-ratelimit-reset", "retry-after", "etag", "link", "idempotent-replayed"} <= exposed
 
 
 def test_request_id_is_echoed_or_generated(client: httpx.Client) -> None:
