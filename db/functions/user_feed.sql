@@ -172,6 +172,10 @@ DECLARE
     v_at timestamptz[];
     v_ids bigint[];
 BEGIN
+    -- Beyond any timeline (and past an array subscript's integer range): the read-time query.
+    IF v_need >= 2147483647 THEN
+        RETURN NULL;
+    END IF;
     SELECT * INTO v_horizon FROM timeline_horizons WHERE owner_id = p_user_id;
 
     IF p_sort = 'asc' THEN

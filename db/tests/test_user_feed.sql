@@ -2,7 +2,7 @@
 -- search; inclusive since/until; limit/offset bounds; [] when empty.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(53);
+SELECT plan(55);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -130,6 +130,9 @@ SELECT is(pg_temp.ft('uf_alice', p_limit => 2, p_offset => 1, p_sort => 'asc'), 
           'limit 2 offset 1, ascending');
 SELECT is(pg_temp.feed('uf_alice', p_offset => 5)::text, '[]', 'offset past the end -> []');
 SELECT throws_ok($$SELECT pg_temp.feed('uf_alice', p_offset => -1)$$, 'SN400', NULL, 'offset -1 -> SN400');
+SELECT is(pg_temp.feed('uf_alice', p_offset => 2147483647)::text, '[]', 'the largest offset -> [] (no integer overflow)');
+SELECT is(pg_temp.feed('uf_alice', p_offset => 2147483646, p_sort => 'asc')::text, '[]',
+          'offset + limit past the integer range, ascending -> []');
 
 -- sort
 SELECT throws_ok($$SELECT pg_temp.feed('uf_alice', p_sort => 'sideways')$$, 'SN400', NULL, 'unknown sort -> SN400');
