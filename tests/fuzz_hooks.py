@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -88,6 +89,12 @@ def _one_version(case: Case) -> None:
             case.headers["If-Match"] = f'"{version}"'
 
 
+def _something_to_change(case: Case) -> None:
+    body = case.body if case.method == "PATCH" else None
+    if isinstance(body, dict) and all(body.get(f) is None for f in ("title", "content", "tags")):
+        body["title"] = "fuzz"
+
+
 def _not_oneself(case: Case) -> None:
     own = int(os.environ["GOSOCIAL_FUZZ_USER_ID"])
     target = case.path_parameters.get("user_id")  # a string in the coverage phase
@@ -100,13 +107,29 @@ def _no_made_up_cursor(case: Case) -> None:
         case.query.pop("cursor", None)
 
 
+def _one_request_per_key(case: Case) -> None:
+    key = case.headers.get("Idempotency-Key") if case.headers else None
+    if isinstance(key, str) and key:
+        request = json.dumps([case.path, case.path_parameters, case.body], sort_keys=True)
+        digest = hashlib.sha256(request.encode()).hexdigest()
+        case.headers["Idempotency-Key"] = f"{key[:190]}-{digest}"
+
+
 EXCLUSIONS: tuple[tuple[str, Callable[[Case], None]], ...] = (
     ("a password is 8 to 72 bytes: minLength and maxLength count characters", _password_bytes),
     ("at most 10 distinct tags ignoring case: maxItems counts duplicates too", _ten_distinct_tags),
     ("email-validator refuses more than `format: email` does", _deliverable_email),
     ("PATCH needs `version` or If-Match, the same: no rule spans body and header", _one_version),
+    (
+        "a PATCH changes a field: null stands for unchanged, `required` allows it",
+        _something_to_change,
+    ),
     ("nobody follows itself: the caller is not in the document", _not_oneself),
     ("a cursor is signed: only one the service issued (in a Link) is valid", _no_made_up_cursor),
+    (
+        "an Idempotency-Key names one request: no keyword ties a header to a body",
+        _one_request_per_key,
+    ),
 )
 
 
