@@ -119,6 +119,24 @@ def test_a_success_clears_the_count(client: httpx.Client, email: str) -> None:
     _throttled(_login(client, email, PASSWORD))
 
 
+def test_wrong_current_passwords_count_against_the_account(
+    client: httpx.Client, email: str
+) -> None:
+    """A stolen access token gets no more guesses than the login form: the current password of a
+    change or a deletion counts as a login attempt of that account."""
+    access = _login(client, email, PASSWORD).json()["data"]["access_token"]
+    auth = {"Authorization": f"Bearer {access}"}
+    change = {"current_password": "wrong password", "password": "a new password"}
+    for _ in range(3):
+        assert_error(client.put("/v1/users/me/password", json=change, headers=auth), 403)
+    for _ in range(2):
+        r = client.request("DELETE", "/v1/users/me", json={"password": "wrong"}, headers=auth)
+        assert_error(r, 403)
+    _throttled(client.request("DELETE", "/v1/users/me", json={"password": PASSWORD}, headers=auth))
+    _throttled(_login(client, email, PASSWORD))
+    assert client.get("/v1/users/me", headers=auth).status_code == 200  # the account is kept
+
+
 def test_after_the_window_the_right_password_works(client: httpx.Client, email: str) -> None:
     _fail(client, email, 5)
     retry_after = _throttled(_login(client, email, PASSWORD))

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import orjson
 from sanic import Blueprint, HTTPResponse, json
 
-from api.auth import session_epoch
+from api.auth import new_login, session_epoch, verified_login
 from api.context import ApiRequest, Context
 from api.docs import doc
 from api.errors import ApiError
@@ -104,7 +102,9 @@ async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
 )
 async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     ctx = request.app.ctx
-    row = await _password_checked(ctx, body)
+    row = await verified_login(ctx, body.email, body.password)
+    if row is None:
+        raise ApiError(401, "invalid email or password")
     if not row["is_active"]:
         raise ApiError(403, "the account is not activated yet; follow the link in the email")
     if ctx.passwords.outdated(row["password_hash"]):
@@ -115,47 +115,8 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
             old_hash=row["password_hash"],
             new_hash=await ctx.passwords.hash(body.password),
         )
-    pair = ctx.tokens.pair(row["user_id"], await session_epoch(ctx, row["user_id"]))
-    await ctx.refresh_tokens.issue_refresh_token(
-        user_id=row["user_id"],
-        token_hash=token_hash(pair.refresh_token),
-        family_id=uuid.uuid4(),
-        ttl=timedelta(seconds=ctx.tokens.refresh_ttl),
-    )
+    pair = await new_login(ctx, row["user_id"], await session_epoch(ctx, row["user_id"]))
     return json({"data": pair.as_json()})
-
-
-async def _password_checked(ctx: Context, body: LoginBody) -> asyncpg.Record:
-    """The login's row once its password checks out, else 401; 429 while the email is throttled.
-
-    Throttling per account (API.md) is kept in PostgreSQL, not Redis: a login reads PostgreSQL
-    anyway, so the count is up exactly when logins are, shared by every worker and instance,
-    with no fail-open gap while Redis is down (the rate limiter's fallback, a count per process,
-    would multiply LOGIN_MAX_FAILURES by the number of processes), for one more round trip
-    beside a bcrypt of ~250 ms. The attempt is counted before the password is checked, so
-    concurrent guesses cannot all get past the limit; the right password clears the count.
-    A throttled email is answered without a bcrypt, the same for known and unknown emails; an
-    unknown email is otherwise checked against a dummy hash, so its 401 takes as long.
-    """
-    settings = ctx.settings
-    wait = await ctx.users.login_attempt(
-        email=body.email,
-        max_failures=settings.login_max_failures,
-        window=timedelta(seconds=settings.login_throttle_window),
-    )
-    if wait:
-        ctx.login_throttled += 1  # gosocial_login_throttled_total
-        raise ApiError(
-            429,
-            "too many failed logins for this account; try again later",
-            headers={"Retry-After": str(wait)},
-        )
-    row = await ctx.users.get_login(body.email)
-    if not await ctx.passwords.check(body.password, row["password_hash"] if row else None):
-        raise ApiError(401, "invalid email or password")
-    assert row is not None  # a password never checks out against no hash
-    await ctx.users.login_succeeded(body.email)
-    return row
 
 
 @bp.post("/auth/refresh")

@@ -59,6 +59,7 @@ async def me(request: ApiRequest) -> HTTPResponse:
     tag="users",
     ok=(200, TokenPair),
     errors=(400, 403),
+    why={429: "Rate limited, or too many failed password checks for this account (Retry-After)"},
 )
 async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
@@ -79,6 +80,7 @@ async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTP
     tag="users",
     ok=(204, None),
     errors=(400, 403),
+    why={429: "Rate limited, or too many failed password checks for this account (Retry-After)"},
 )
 async def delete_me(request: ApiRequest, body: PasswordBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
