@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from sanic import Sanic
 from sanic.config import Config
 
-from api import __version__, middleware
+from api import __version__, metrics, middleware
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
 from api.db import Posts, RefreshTokens, Users, create_pool
@@ -19,7 +20,7 @@ from api.pages import Cursors
 from api.ratelimit import RateLimiter
 from api.replicas import Reads
 from api.responses import dumps
-from api.routes import auth, links, ops, posts, probes, users
+from api.routes import auth, links, ops, posts, probes, prometheus, users
 from api.security import Passwords, Tokens
 from api.settings import Settings
 from api.sweeper import drain_fanout, sweep
@@ -49,13 +50,13 @@ def create_app(settings: Settings | None = None) -> App:
     _configure(app, settings)
     _describe(app)
     app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
-    for module in (auth, users, posts, ops, probes, links):
+    for module in (auth, users, posts, ops, probes, links, prometheus):
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
     middleware.install(app)
     app.before_server_start(open_resources)
-    app.after_server_start(start_sweeper)
-    app.before_server_stop(stop_sweeper)
+    app.after_server_start(start_loops)
+    app.before_server_stop(stop_loops)
     app.after_server_stop(close_resources)
     return app
 
@@ -124,20 +125,49 @@ async def open_resources(app: App) -> None:
     ctx.refresh_tokens = RefreshTokens(ctx.pool)
 
 
-async def start_sweeper(app: App) -> None:
+async def start_loops(app: App) -> None:
     ctx = app.ctx
     jobs = {
         "users whose invitation expired": ctx.users.purge_expired_invitations,
         "idempotency keys past 24 h": ctx.posts.purge_idempotency_keys,
         "passed login-throttle windows": ctx.users.purge_login_failures,
     }
-    app.add_task(sweep(jobs, ctx.settings.invitation_sweep_interval), name="sweeper")
-    app.add_task(drain_fanout(ctx.settings), name="fanout")
+    # Plain tasks, not app.add_task: Sanic cancels its own at the stop signal and logs a warning
+    # for each; these are cancelled and awaited by stop_loops instead.
+    ctx.loops = [
+        asyncio.create_task(sweep(jobs, ctx.settings.invitation_sweep_interval)),
+        asyncio.create_task(drain_fanout(ctx.settings)),
+        asyncio.create_task(metrics.keep_pool_figures(ctx.pool)),
+    ]
+    _stop_on_first_signal(app)
 
 
-async def stop_sweeper(app: App) -> None:
-    for name in ("sweeper", "fanout"):
-        await app.cancel_task(name, raise_exception=False)
+async def stop_loops(app: App) -> None:
+    for task in app.ctx.loops:
+        task.cancel()
+    await asyncio.gather(*app.ctx.loops, return_exceptions=True)
+
+
+def _stop_on_first_signal(app: App) -> None:
+    """Stop the worker on SIGINT or SIGTERM, and ignore any further one.
+
+    Ctrl-C signals every process of the terminal's group, so a worker gets SIGINT twice: from
+    the terminal and from the main process passing the stop on. Sanic removes its handlers once
+    the loop stops, which restores Python's default (KeyboardInterrupt for SIGINT, death for
+    SIGTERM); a second signal then broke into the shutdown listeners, and Sanic ran them again,
+    leaving the first pool close half done ("Exception ignored in: <coroutine
+    PoolConnectionHolder.close> ... RuntimeError: Event loop is closed")."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            # Removed here, Sanic's own removal later finds nothing and leaves SIG_IGN in place.
+            loop.remove_signal_handler(number)
+            signal.signal(number, signal.SIG_IGN)
+        app.stop(terminate=False)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop)
 
 
 async def close_resources(app: App) -> None:
@@ -152,4 +182,5 @@ async def close_resources(app: App) -> None:
     if hasattr(ctx, "reads") and ctx.reads.replica is not None:
         await ctx.reads.replica.close()
     ctx.passwords.close()
+    metrics.worker_stopped()
     log.info("database pool and redis client closed")

@@ -21,6 +21,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from api import metrics
 from api.replicas import REMEMBER, Positions
 
 LATEST = "lsn-latest"
@@ -161,6 +162,8 @@ class UserCache:
         hits = sum(user is not None for user in users)
         self.hits += hits
         self.misses += len(users) - hits
+        metrics.CACHE_REQUESTS.labels("hit").inc(hits)
+        metrics.CACHE_REQUESTS.labels("miss").inc(len(users) - hits)
         if writer is None:
             return users, Positions()
         own, latest = (int(raw or 0) for raw in found[-2:])
@@ -205,4 +208,5 @@ class UserCache:
 
     def _fail(self, exc: Exception) -> None:
         self.errors += 1
+        metrics.CACHE_REQUESTS.labels("error").inc()
         self._breaker.trip(exc)

@@ -55,6 +55,8 @@ class Context:
     users: Users = field(init=False)
     posts: Posts = field(init=False)
     refresh_tokens: RefreshTokens = field(init=False)
+    # The worker's own loops: sweeper, fan-out drainer, pool figures (api.app.start_loops)
+    loops: list[asyncio.Task[None]] = field(default_factory=list)
 
     def after_response(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` without making the client wait for it; the server waits for it (a few

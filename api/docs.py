@@ -198,7 +198,7 @@ def doc(
     summary: str,
     *,
     tag: str,
-    ok: tuple[int, type[BaseModel] | None],
+    ok: tuple[int, type[BaseModel] | str | None],
     errors: tuple[int, ...] = (),
     many: bool = False,
     auth: Literal["bearer", "basic"] | None = "bearer",
@@ -216,6 +216,7 @@ def doc(
     credentials). A handler that takes a `body`, `query` or `headers` argument names its model
     there, once: the model is documented, and parsed from the JSON body, the query string or
     the headers into that argument after `auth` (a `400` when it does not parse).
+    `ok`'s model may be a media type instead: a text body (`/metrics`).
     `ok_also`: other statuses answered with the success shape
     (health's `503`). Every operation also documents `500`, and `429` unless not `limited`
     (the probes); with a body, `400`,
@@ -266,7 +267,11 @@ def doc(
             for name, text in (ok_headers or {}).items()
         }
         for code in (status, *ok_also):
-            content = None if model is None else ref(envelope(model, many) if enveloped else model)
+            content: dict[str, Any] | None = None
+            if isinstance(model, str):  # a text body of that media type
+                content = {model: {"type": "string"}}
+            elif model is not None:
+                content = ref(envelope(model, many) if enveloped else model)
             operation.responses[code] = RawResponse(
                 None if content is None else MediaType.all(content),
                 status=code,

@@ -29,6 +29,7 @@ import python_http_client.exceptions
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sendgrid import SendGridAPIClient
 
+from api import metrics
 from api.settings import ConfigError, Settings
 
 logger = logging.getLogger("gosocial.mail")
@@ -170,6 +171,7 @@ class ConsoleMailer:
             action,
             link_url(self._settings, kind, token),
         )
+        metrics.MAIL_SENDS.labels("sent").inc()
 
 
 class RetryingMailer:
@@ -204,6 +206,7 @@ class RetryingMailer:
                 # socket operation (urllib), so a slow peer could otherwise hold the request.
                 async with asyncio.timeout(self._timeout):
                     await self._transport(message)
+                metrics.MAIL_SENDS.labels("sent").inc()
                 return
             except _SendFailure as exc:
                 failure = exc
@@ -214,6 +217,7 @@ class RetryingMailer:
                 # MailError so the registration is rolled back. The type only, since the text
                 # of an unknown exception might quote the mail; the traceback stays chained.
                 logger.error("%s to %s: unexpected %s", kind.name, email, type(exc).__name__)
+                metrics.MAIL_SENDS.labels("failed").inc()
                 raise MailError(f"{kind.name} to {email} not sent") from exc
 
             if not failure.transient or attempt == attempts:
@@ -226,12 +230,14 @@ class RetryingMailer:
                     failure,
                     "transient" if failure.transient else "permanent",
                 )
+                metrics.MAIL_SENDS.labels("failed").inc()
                 raise MailError(
                     f"{kind.name} to {email} not delivered after {attempt} attempt(s)"
                 ) from failure
             # Full jitter: a uniform delay up to an exponentially growing cap spreads the retries
             # of many concurrent registrations instead of hitting a recovering server together.
             delay = random.uniform(0, self._settings.mail_backoff * 2 ** (attempt - 1))
+            metrics.MAIL_SENDS.labels("retried").inc()
             logger.warning(
                 "%s to %s: attempt %d/%d failed (%s); retrying in %.2fs",
                 kind.name,

@@ -1,5 +1,5 @@
 """What runs around every handler: the request id, the rate limiter, the response headers, the
-request counters and the access log."""
+request counters and metrics, and the access log."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sanic import Sanic
 from sanic.config import Config
 from sanic.response import BaseHTTPResponse
 
+from api import metrics
 from api.context import ApiRequest, Context
 from api.errors import ApiError
 from api.logs import safe_path
@@ -36,6 +37,7 @@ def install(app: Sanic[Config, Context]) -> None:
         verdict = await ctx.limiter.hit(client_ip(request, settings))
         request.ctx.rate_headers = verdict.headers()
         if not verdict.allowed:
+            metrics.RATE_LIMIT_REJECTIONS.inc()
             raise ApiError(429, "rate limit exceeded")
 
     async def finish(request: ApiRequest, response: BaseHTTPResponse) -> None:
@@ -46,9 +48,15 @@ def install(app: Sanic[Config, Context]) -> None:
         if request.ctx.rate_headers:
             headers.update(request.ctx.rate_headers)
         ctx.requests[_STATUS_CLASS[response.status // 100]] += 1
+        route = route_label(request)
+        metrics.HTTP_REQUESTS.labels(request.method, route, response.status).inc()
+        started = request.ctx.started
+        # A request refused before the request middleware ran was not timed.
+        elapsed = time.perf_counter() - started if started else None
+        if elapsed is not None:
+            metrics.HTTP_DURATION.labels(request.method, route).observe(elapsed)
         if not access_logged:
             return
-        started = request.ctx.started
         access_log.info(
             "request",
             extra={
@@ -57,14 +65,28 @@ def install(app: Sanic[Config, Context]) -> None:
                 "path": safe_path(request.path),
                 "status": response.status,
                 "user_id": request.ctx.user_id,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2)
-                if started
-                else None,
+                "duration_ms": None if elapsed is None else round(elapsed * 1000, 2),
             },
         )
 
     app.register_middleware(start, "request", priority=100)
     app.register_middleware(finish, "response", priority=100)
+
+
+_PARAMETER_TYPE = re.compile(r"<([^:>]+):[^>]*>")
+_labels: dict[str, str] = {}  # route template with types → metrics label, filled as routes run
+
+
+def route_label(request: ApiRequest) -> str:
+    """The route's template without parameter types (`/v1/posts/<post_id>`), never the raw path,
+    so that every post id counts under one label; `unmatched` when no route answered."""
+    template = request.uri_template
+    if not template:
+        return metrics.UNMATCHED
+    label = _labels.get(template)
+    if label is None:
+        label = _labels[template] = _PARAMETER_TYPE.sub(r"<\1>", template)
+    return label
 
 
 def client_ip(request: ApiRequest, settings: Settings) -> str:

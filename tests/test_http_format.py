@@ -39,6 +39,8 @@ class Calls:
         kind = r.headers.get("content-type", "")
         if kind.startswith("application/json"):
             self.times += assert_contract_json(r)
+        elif route == "/metrics":  # Prometheus' text format
+            assert kind.startswith("text/plain; version=0.0.4"), kind
         else:  # no content, or the mailed links' HTML pages
             assert (status == 204 and not r.content) or kind.startswith("text/html"), (path, kind)
         return r
@@ -183,6 +185,8 @@ def test_every_route_answers_compact_json_with_six_digit_utc_times(
     call("GET", "/v1/health", 200, auth=BASIC)
     call("GET", "/v1/health", 401)
     call("GET", "/v1/debug/vars", 200, auth=BASIC)
+    call("GET", "/metrics", 200, auth=BASIC)
+    call("GET", "/metrics", 401)
     call("GET", "/v1/no/such/route", 404)
     call("DELETE", "/v1/users/feed", 405, headers=me.headers)
 

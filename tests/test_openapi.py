@@ -53,6 +53,7 @@ ROUTES = [
     ("GET", "/v1/debug/vars", "basic", 200),
     ("GET", "/confirm/{token}", None, 200),
     ("GET", "/reset-password/{token}", None, 200),
+    ("GET", "/metrics", "basic", 200),
 ]
 PAGES = ("/confirm/{token}", "/reset-password/{token}")  # HTML, not JSON
 ERROR_REF = "#/components/schemas/Error"
@@ -106,6 +107,9 @@ def test_security_and_responses(
         assert "content" not in responses["204"]
     elif path in PAGES:
         assert set(responses[str(status)]["content"]) == {"text/html"}
+    elif path == "/metrics":  # Prometheus' text exposition format
+        text = responses["200"]["content"]["text/plain; version=0.0.4"]
+        assert text["schema"] == {"type": "string"}
     else:
         success = schema_of(spec, responses[str(status)]["content"])
         assert success["required"]
