@@ -9,7 +9,7 @@ import signal
 from sanic import Sanic
 from sanic.config import Config
 
-from api import __version__, metrics, middleware
+from api import __version__, metrics, middleware, tracing
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
 from api.db import Posts, RefreshTokens, Users, create_pool
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> App:
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
     middleware.install(app)
+    tracing.install(app)
     app.before_server_start(open_resources)
     app.after_server_start(start_loops)
     app.before_server_stop(stop_loops)

@@ -55,6 +55,9 @@ class Context:
     users: Users = field(init=False)
     posts: Posts = field(init=False)
     refresh_tokens: RefreshTokens = field(init=False)
+    # OpenTelemetry's, when tracing is on (api/tracing.py)
+    tracer: Any = None
+    tracer_provider: Any = None
     # The worker's own loops: sweeper, fan-out drainer, pool figures (api.app.start_loops)
     loops: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -91,9 +94,12 @@ class RequestContext(SimpleNamespace):
     # Another user's cached JSON read in the caller's Redis round trip (None: a miss).
     also_raw: bytes | None
     rate_headers: dict[str, str] | None
+    trace_id: str | None  # when tracing is on (api/tracing.py), for the access log
 
     def __init__(self) -> None:
-        super().__init__(request_id="", started=0.0, also_raw=None, rate_headers=None)
+        super().__init__(
+            request_id="", started=0.0, also_raw=None, rate_headers=None, trace_id=None
+        )
 
     @property
     def user_id(self) -> int | None:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import orjson
 
-_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id", "client")
+_FIELDS = ("request_id", "trace_id", "method", "path", "status", "duration_ms", "user_id", "client")
 
 
 class JsonFormatter(logging.Formatter):

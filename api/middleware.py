@@ -61,6 +61,7 @@ def install(app: Sanic[Config, Context]) -> None:
             "request",
             extra={
                 "request_id": request_id,
+                "trace_id": request.ctx.trace_id,
                 "method": request.method,
                 "path": safe_path(request.path),
                 "status": response.status,

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # SIGTERM: stop accepting, give in-flight requests this long, then close the pools.
     graceful_shutdown_timeout: float = Field(15.0, ge=0)
     access_log: bool = True  # one JSON line per request on stderr
+    # OTLP/HTTP collector for traces (api/tracing.py); empty: tracing off.
+    otel_exporter_otlp_endpoint: str = ""
 
     basic_auth_username: str = "admin"
     basic_auth_password: str = Field("admin", repr=False)  # refused in production
