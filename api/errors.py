@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 from sanic import HTTPResponse, Request
-from sanic.exceptions import SanicException, ServiceUnavailable
+from sanic.exceptions import PayloadTooLarge, SanicException, ServiceUnavailable
 
 from api.logs import safe_path
 from api.responses import dumps
@@ -116,6 +116,21 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+_HEAD_TOO_LARGE = "Request header exceeds the size limit"  # Sanic's words, with a 413
+
+
+def _head_too_large(request: Request) -> ApiError:
+    """Sanic answers a request head over REQUEST_MAX_HEADER_SIZE (8 KiB) with 413, as if the
+    body were too large. The head is still in the connection's buffer: a request line over
+    half of that budget is an overlong URI (414), anything else too many headers (431)."""
+    buffer = getattr(request.transport.get_protocol(), "recv_buffer", b"")
+    limit = request.app.config.REQUEST_MAX_HEADER_SIZE
+    request_line = bytes(buffer[: limit + 1]).split(b"\r\n", 1)[0]
+    if len(request_line) > limit // 2:
+        return ApiError(414, "the URI is too long")
+    return ApiError(431, "the request header fields are too large")
+
+
 def render(request: Request, exc: Exception) -> HTTPResponse:
     """Every error response of the service, in the contract's shape."""
     request_id = getattr(request.ctx, "request_id", None)
@@ -129,6 +144,8 @@ def render(request: Request, exc: Exception) -> HTTPResponse:
                 extra={"request_id": request_id},
             )
         exc = mapped or exc
+    elif isinstance(exc, PayloadTooLarge) and str(exc) == _HEAD_TOO_LARGE:
+        exc = _head_too_large(request)
     elif isinstance(exc, ServiceUnavailable):  # Sanic's RESPONSE_TIMEOUT (REQUEST_TIMEOUT)
         log.warning("request timed out", extra={"request_id": request_id})
         exc = ApiError(503, "the request took too long, try again later")
