@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -149,6 +150,9 @@ async def stop_loops(app: App) -> None:
     await asyncio.gather(*app.ctx.loops, return_exceptions=True)
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _stop_on_first_signal(app: App) -> None:
     """Stop the worker on SIGINT or SIGTERM, and ignore any further one.
 
@@ -161,13 +165,18 @@ def _stop_on_first_signal(app: App) -> None:
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
-        for number in (signal.SIGINT, signal.SIGTERM):
-            # Removed here, Sanic's own removal later finds nothing and leaves SIG_IGN in place.
-            loop.remove_signal_handler(number)
+        # Removed here, Sanic's own removal later finds nothing and leaves SIG_IGN in place.
+        # Removing restores the default for a moment: a signal then waits (blocked), or raises
+        # KeyboardInterrupt right away, and is dropped once ignored.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        for number in _STOP_SIGNALS:
+            with contextlib.suppress(KeyboardInterrupt):
+                loop.remove_signal_handler(number)
             signal.signal(number, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         app.stop(terminate=False)
 
-    for number in (signal.SIGINT, signal.SIGTERM):
+    for number in _STOP_SIGNALS:
         loop.add_signal_handler(number, stop)
 
 

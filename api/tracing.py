@@ -56,7 +56,7 @@ def install(app: Sanic[Config, Context]) -> None:
 
     async def finish(request: ApiRequest, response: BaseHTTPResponse) -> None:
         span = getattr(request.ctx, "span", None)
-        if span is None:  # refused before the request middleware ran (no route, say)
+        if span is None:  # refused before the request middleware ran (a request timeout, say)
             return
         span.set_attribute("http.response.status_code", response.status)
         if response.status >= 500:

@@ -36,9 +36,11 @@ def test_stop_leaves_no_traceback(
     repeated signal surely lands inside their shutdown listeners."""
     server = Api({**service_env, "WORKERS": str(workers)}, tmp_path / "api.log")
     try:
-        # Every worker ready: a stop before then meets a Sanic bug (its main process waits for
-        # the workers' start forever), which is not what this test is about.
+        # Every worker ready, and then the main process's check of that (it looks every 0.1 s):
+        # a stop before then meets a Sanic bug (its main process waits for the stopped workers'
+        # start forever, README "Stopping"), which is not what this test is about.
         wait_for(lambda: server.log_text().count("Worker ready") == workers, 30, "the workers")
+        time.sleep(1)
         with server.client() as client:
             for _ in range(4):  # the pool and Redis in use
                 assert client.get("/v1/health", auth=BASIC).status_code == 200

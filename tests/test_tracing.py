@@ -162,6 +162,10 @@ def test_request_without_traceparent_starts_a_trace(server: Api, collector: Coll
     assert root.parent_id == "" and root.attributes["http.response.status_code"] == 401
     assert root.attributes["url.path"] == "/v1/posts/7"
 
+    with server.client() as client:
+        assert client.get("/no/such/route").status_code == 404
+    wait_for(lambda: any(s.name == "GET unmatched" for s in collector.spans), 10, "a 404's span")
+
 
 def print_tree(spans: list[Span], parent: str, depth: int = 0) -> None:
     """The span tree, shown with `pytest -s` (names, ids, parents)."""
