@@ -38,7 +38,7 @@ def test_stop_leaves_no_traceback(
     try:
         # Every worker ready, and then the main process's check of that (it looks every 0.1 s):
         # a stop before then meets a Sanic bug (its main process waits for the stopped workers'
-        # start forever, README "Stopping"), which is not what this test is about.
+        # start forever, sanic-org/sanic#2997), which is not what this test is about.
         wait_for(lambda: server.log_text().count("Worker ready") == workers, 30, "the workers")
         time.sleep(1)
         with server.client() as client:
