@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from api import replicas
+from api import metrics, replicas
 from api.context import ApiRequest, Context, CurrentUser
 from api.errors import ApiError
 from api.security import TokenPair, basic_auth_ok, token_hash
@@ -96,7 +96,7 @@ async def verified_login(ctx: Context, email: str, password: str) -> asyncpg.Rec
         window=timedelta(seconds=settings.login_throttle_window),
     )
     if wait:
-        ctx.login_throttled += 1  # gosocial_login_throttled_total
+        metrics.LOGIN_THROTTLED.inc()
         raise ApiError(
             429,
             "too many failed logins for this account; try again later",

@@ -42,7 +42,6 @@ class Context:
     cursors: Cursors
     started: float = field(default_factory=time.monotonic)
     requests: Counter[str] = field(default_factory=Counter)
-    login_throttled: int = 0  # logins answered 429 by the per-account throttle
     # /readyz's last answer and when it was checked (api/routes/probes.py)
     readiness: tuple[float, dict[str, Any]] = (float("-inf"), {})
     redis: Redis | None = None

@@ -70,7 +70,8 @@ RATE_LIMIT_REJECTIONS = Counter(
     "gosocial_rate_limit_rejections_total", "Requests refused with 429 by the rate limiter."
 )
 LOGIN_THROTTLED = Counter(
-    "gosocial_login_throttled_total", "Login attempts refused by the per-account throttle."
+    "gosocial_login_throttled_total",
+    "Password checks refused (429) by the per-account login throttle.",
 )
 MAIL_SENDS = Counter(
     "gosocial_mail_sends_total",

@@ -46,6 +46,7 @@ def server(
             "RATE_LIMIT_REQUESTS": str(BUDGET),
             "RATE_LIMIT_WINDOW": "60",
             "TRUSTED_PROXY_HEADER": "X-Forwarded-For",
+            "LOGIN_MAX_FAILURES": "2",
         }
         with api(env, log) as s:
             wait_for(lambda: s.log_text().count("Worker ready") == WORKERS, 30, "the workers")
@@ -170,3 +171,17 @@ def test_rate_limit_rejections_are_counted(server: Api) -> None:
     assert value(after, name) - value(before, name) == 3
     route = {"method": "GET", "route": "/v1/posts/<post_id>", "status": "429"}
     assert value(after, "gosocial_http_requests_total", **route) >= 3
+
+
+def test_throttled_logins_are_counted(server: Api) -> None:
+    before = scrape(server)
+    login = {"email": "nobody-metrics@example.com", "password": "not the password"}
+    headers = client_ip()
+    statuses = [
+        httpx.post(f"{server.url}/v1/auth/login", json=login, headers=headers).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [401, 401, 429, 429]
+    after = scrape(server)
+    name = "gosocial_login_throttled_total"
+    assert value(after, name) - value(before, name) == 2
