@@ -65,6 +65,7 @@ cat <<EOT
   API docs       http://$host:$port/v1/swagger/
   Health         http://$host:$port/v1/health          (Basic admin/admin in development)
   Debug vars     http://$host:$port/v1/debug/vars
+  Metrics        http://$host:$port/metrics            (Prometheus, Basic auth as well)
   Seeded admin   user1@example.com / password        (every seeded user's password is "password")
 
   Ctrl-C stops the API and the services it started.
