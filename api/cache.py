@@ -1,10 +1,12 @@
-"""Redis client, a breaker for it, and cache-aside for user profiles (`user-{id}`).
+"""Redis client, a breaker for it, and cache-aside for user profiles (`session-user-{id}`).
 
 Redis is an accelerator, never a dependency of correctness: when it fails, the cache becomes a
 no-op for a few seconds (one warning) and requests go to PostgreSQL.
 
 An entry is `<token epoch>:<the API's user JSON>`: the epoch an access token must carry comes
-with the user in the same read, and the JSON is served as is, without it.
+with the user in the same read, and the JSON is served as is, without it. The key is not v1.0's
+`user-{id}` (the bare JSON): during a rolling upgrade the old and new instances never read each
+other's entries.
 """
 
 from __future__ import annotations
@@ -111,6 +113,10 @@ class CachedUser:
         return cls(raw, int(epoch)) if sep and epoch.isdigit() else None
 
 
+def user_key(user_id: int) -> str:
+    return f"session-user-{user_id}"
+
+
 Loader = Callable[[int], Awaitable[CachedUser]]
 
 
@@ -148,7 +154,7 @@ class UserCache:
         redis = self._live()
         if redis is None:
             return [None] * len(user_ids), Positions()
-        keys = [f"user-{i}" for i in user_ids]
+        keys = [user_key(i) for i in user_ids]
         if writer is not None:
             keys += [f"lsn-{writer}", LATEST]
         try:
@@ -190,7 +196,7 @@ class UserCache:
         redis = self._live()
         if redis is not None:
             try:
-                await redis.set(f"user-{user_id}", user.encode(), ex=self._ttl)
+                await redis.set(user_key(user_id), user.encode(), ex=self._ttl)
             except (RedisError, OSError) as exc:
                 self._fail(exc)
         return user
@@ -201,7 +207,7 @@ class UserCache:
         if self._redis is None:
             return
         try:
-            await self._redis.delete(f"user-{user_id}")
+            await self._redis.delete(user_key(user_id))
         except (RedisError, OSError) as exc:
             # A stale entry lives at most CACHE_TTL seconds; the request itself has succeeded.
             self._fail(exc)

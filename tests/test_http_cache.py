@@ -1,5 +1,5 @@
-"""Cache-aside of user profiles (`user-{id}` in Redis: `<token epoch>:<user JSON>`), looked at
-in Redis itself."""
+"""Cache-aside of user profiles (`session-user-{id}` in Redis: `<token epoch>:<user JSON>`),
+looked at in Redis itself."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import httpx
 import orjson
 import redis
 
+from api.cache import user_key
 from tests.helpers import Account, Database, assert_error, bearer
 from tests.services import Mailbox
 
@@ -16,13 +17,9 @@ CACHE_TTL = 60
 _n = itertools.count(1)
 
 
-def _key(user_id: int) -> str:
-    return f"user-{user_id}"
-
-
 def _cached(redis_client: redis.Redis, user_id: int) -> tuple[int, dict]:
     """The entry's token epoch and user."""
-    epoch, _, raw = redis_client.get(_key(user_id)).partition(b":")
+    epoch, _, raw = redis_client.get(user_key(user_id)).partition(b":")
     return int(epoch), orjson.loads(raw)
 
 
@@ -31,11 +28,11 @@ def test_get_user_fills_the_cache_with_a_ttl(
 ) -> None:
     me: Account = make_account()
     other: Account = make_account()
-    redis_client.delete(_key(other.id))
+    redis_client.delete(user_key(other.id))
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.status_code == 200
-    assert redis_client.exists(_key(other.id))
-    assert 0 < redis_client.ttl(_key(other.id)) <= CACHE_TTL
+    assert redis_client.exists(user_key(other.id))
+    assert 0 < redis_client.ttl(user_key(other.id)) <= CACHE_TTL
     epoch, cached = _cached(redis_client, other.id)
     assert cached["id"] == other.id and cached["username"] == other.username
     assert epoch == 0 and "token_epoch" not in cached and "epoch" not in r.json()["data"]
@@ -52,24 +49,24 @@ def test_cached_profile_is_served_from_redis(
     # A planted value is what the service answers: it reads Redis before PostgreSQL.
     epoch, planted = _cached(redis_client, other.id)
     planted["username"] = "from-the-cache"
-    redis_client.set(_key(other.id), b"%d:%b" % (epoch, orjson.dumps(planted)), ex=CACHE_TTL)
+    redis_client.set(user_key(other.id), b"%d:%b" % (epoch, orjson.dumps(planted)), ex=CACHE_TTL)
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.json()["data"]["username"] == "from-the-cache"
-    redis_client.delete(_key(other.id))
+    redis_client.delete(user_key(other.id))
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.json()["data"]["username"] == other.username
 
 
-def test_authenticated_requests_fill_the_callers_key(
+def test_authenticated_requests_fill_the_callersuser_key(
     client: httpx.Client, make_account, redis_client: redis.Redis
 ) -> None:
     me: Account = make_account()
-    redis_client.delete(_key(me.id))
+    redis_client.delete(user_key(me.id))
     assert client.get("/v1/users/feed", headers=me.headers).status_code == 200
-    assert 0 < redis_client.ttl(_key(me.id)) <= CACHE_TTL
+    assert 0 < redis_client.ttl(user_key(me.id)) <= CACHE_TTL
 
 
-def test_activation_removes_the_key(
+def test_activation_removes_theuser_key(
     client: httpx.Client, make_account, mailbox: Mailbox, redis_client: redis.Redis
 ) -> None:
     me: Account = make_account()
@@ -79,10 +76,10 @@ def test_activation_removes_the_key(
     user_id = client.post("/v1/auth/register", json=body).json()["data"]["id"]
     r = client.get(f"/v1/users/{user_id}", headers=me.headers)
     assert r.status_code == 200 and r.json()["data"]["is_active"] is False
-    assert redis_client.exists(_key(user_id))
+    assert redis_client.exists(user_key(user_id))
 
     assert client.put(f"/v1/users/activate/{mailbox.activation_token(email)}").status_code == 204
-    assert not redis_client.exists(_key(user_id))
+    assert not redis_client.exists(user_key(user_id))
     r = client.get(f"/v1/users/{user_id}", headers=me.headers)
     assert r.json()["data"]["is_active"] is True
     # The fresh login works at once: no stale "inactive" entry in the way.
@@ -92,22 +89,22 @@ def test_activation_removes_the_key(
     assert me_again.status_code == 200
 
 
-def test_role_change_removes_the_key(
+def test_role_change_removes_theuser_key(
     client: httpx.Client, make_account, redis_client: redis.Redis
 ) -> None:
     admin: Account = make_account(role="admin")
     target: Account = make_account()
     assert client.get(f"/v1/users/{target.id}", headers=target.headers).status_code == 200
-    assert redis_client.exists(_key(target.id))
+    assert redis_client.exists(user_key(target.id))
     r = client.put(f"/v1/users/{target.id}/role", json={"role": "moderator"}, headers=admin.headers)
     assert r.status_code == 200
-    assert not redis_client.exists(_key(target.id))
+    assert not redis_client.exists(user_key(target.id))
     r = client.get(f"/v1/users/{target.id}", headers=target.headers)
     assert r.json()["data"]["role"]["name"] == "moderator"
     assert _cached(redis_client, target.id)[1]["role"]["name"] == "moderator"
 
 
-def test_failed_role_change_keeps_the_key(
+def test_failed_role_change_keeps_theuser_key(
     client: httpx.Client, make_account, redis_client: redis.Redis
 ) -> None:
     admin: Account = make_account(role="admin")
@@ -115,7 +112,7 @@ def test_failed_role_change_keeps_the_key(
     client.get(f"/v1/users/{target.id}", headers=target.headers)
     r = client.put(f"/v1/users/{target.id}/role", json={"role": "king"}, headers=admin.headers)
     assert_error(r, 400)
-    assert redis_client.exists(_key(target.id))
+    assert redis_client.exists(user_key(target.id))
 
 
 def test_deleted_user_is_locked_out_once_the_key_is_gone(
@@ -123,17 +120,17 @@ def test_deleted_user_is_locked_out_once_the_key_is_gone(
 ) -> None:
     me: Account = make_account()
     assert client.get(f"/v1/users/{me.id}", headers=me.headers).status_code == 200
-    assert redis_client.exists(_key(me.id))
+    assert redis_client.exists(user_key(me.id))
     db.fetch("SELECT api.delete_user(p_user_id => $1)", me.id)
     # A deletion outside the API does not touch the cache: the entry lives out its TTL.
     assert client.get("/v1/users/feed", headers=me.headers).status_code == 200
-    redis_client.delete(_key(me.id))
+    redis_client.delete(user_key(me.id))
     assert_error(client.get("/v1/users/feed", headers=me.headers), 401)
     assert_error(client.get(f"/v1/users/{me.id}", headers=me.headers), 401)
-    assert not redis_client.exists(_key(me.id))  # a missing user is not cached
+    assert not redis_client.exists(user_key(me.id))  # a missing user is not cached
 
 
-def test_registration_compensation_removes_the_key(
+def test_registration_compensation_removes_theuser_key(
     client: httpx.Client, db: Database, redis_client: redis.Redis
 ) -> None:
     # The id the next registration will get (nothing else registers meanwhile).
@@ -143,7 +140,7 @@ def test_registration_compensation_removes_the_key(
         "split_part(pg_get_serial_sequence('social.users', 'id'), '.', 2)"
     )
     next_id = (last or 0) + 1
-    redis_client.set(_key(next_id), b'{"stale": true}', ex=CACHE_TTL)
+    redis_client.set(user_key(next_id), b'{"stale": true}', ex=CACHE_TTL)
     n = next(_n)
     body = {
         "username": f"compensated_{n}_{next_id}",
@@ -152,7 +149,7 @@ def test_registration_compensation_removes_the_key(
     }
     assert_error(client.post("/v1/auth/register", json=body), 500)
     assert db.fetchval("SELECT count(*) FROM social.users WHERE id = $1", next_id) == 0
-    assert not redis_client.exists(_key(next_id))
+    assert not redis_client.exists(user_key(next_id))
 
 
 def test_unknown_users_are_not_cached(
@@ -161,7 +158,7 @@ def test_unknown_users_are_not_cached(
     me: Account = make_account()
     missing = 4611686018427387904
     assert_error(client.get(f"/v1/users/{missing}", headers=me.headers), 404)
-    assert not redis_client.exists(_key(missing))
+    assert not redis_client.exists(user_key(missing))
 
 
 def test_the_token_epoch_is_checked_against_the_cached_entry(
@@ -171,9 +168,9 @@ def test_the_token_epoch_is_checked_against_the_cached_entry(
     assert client.get("/v1/users/me", headers=me.headers).status_code == 200
     epoch, user = _cached(redis_client, me.id)
     # The entry is what decides, with no database read: another epoch there refuses the token.
-    redis_client.set(_key(me.id), b"%d:%b" % (epoch + 1, orjson.dumps(user)), ex=CACHE_TTL)
+    redis_client.set(user_key(me.id), b"%d:%b" % (epoch + 1, orjson.dumps(user)), ex=CACHE_TTL)
     assert_error(client.get("/v1/users/me", headers=me.headers), 401)
-    redis_client.delete(_key(me.id))
+    redis_client.delete(user_key(me.id))
     r = client.get("/v1/users/me", headers=me.headers)
     assert r.status_code == 200 and "epoch" not in r.text
     assert _cached(redis_client, me.id)[0] == epoch
@@ -191,7 +188,7 @@ def test_a_password_change_drops_the_entry_with_the_old_epoch(
         headers=me.headers,
     )
     assert r.status_code == 200
-    assert not redis_client.exists(_key(me.id))  # every instance reads the new epoch
+    assert not redis_client.exists(user_key(me.id))  # every instance reads the new epoch
     assert_error(client.get("/v1/users/me", headers=me.headers), 401)
     assert _cached(redis_client, me.id)[0] == epoch + 1
     new = bearer(r.json()["data"]["access_token"])
@@ -204,7 +201,10 @@ def test_an_entry_of_another_shape_is_a_miss(
     me: Account = make_account()
     other: Account = make_account()
     # As a service that cached the bare JSON would have left it: read again and replaced.
-    redis_client.set(_key(other.id), orjson.dumps({"id": other.id, "username": "old shape"}))
+    stale = orjson.dumps({"id": other.id, "username": "old shape"})
+    redis_client.set(user_key(other.id), stale)
+    redis_client.set(f"user-{other.id}", stale)  # v1.0's key, which old instances still read
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.json()["data"]["username"] == other.username
     assert _cached(redis_client, other.id)[1]["username"] == other.username
+    assert redis_client.get(f"user-{other.id}") == stale  # never read or written by this one

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import redis
 
+from api.cache import user_key
 from api.responses import dumps, rfc3339
 from tests.helpers import BASIC, Account, Database, assert_contract_json, assert_error
 from tests.services import Mailbox
@@ -103,7 +104,7 @@ def test_every_route_answers_compact_json_with_six_digit_utc_times(
         new_id,
         datetime.fromisoformat(WHOLE_SECOND),
     )
-    redis_client.delete(f"user-{new_id}")
+    redis_client.delete(user_key(new_id))
     for _ in ("from the database", "from the cache"):
         user = call("GET", "/v1/users/{user_id}", 200, headers=auth, at={"user_id": new_id})
         assert user.json()["data"]["created_at"] == WHOLE_SECOND

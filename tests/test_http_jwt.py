@@ -11,6 +11,7 @@ import orjson
 import pytest
 import redis
 
+from api.cache import user_key
 from tests.helpers import Account, Database, access_claims, assert_error, bearer
 
 
@@ -143,7 +144,7 @@ def test_deleted_users_token_is_401(
 ) -> None:
     me: Account = make_account()
     db.fetch("SELECT api.delete_user(p_user_id => $1)", me.id)
-    redis_client.delete(f"user-{me.id}")
+    redis_client.delete(user_key(me.id))
     _assert_401(_get_me(client, me, me.headers))
     _assert_401(client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=me.headers))
     # And its refresh token is gone with it.

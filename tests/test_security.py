@@ -18,6 +18,7 @@ import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from api.cache import user_key
 from tests import leakcheck
 from tests.helpers import (
     APP_PASSWORD,
@@ -149,7 +150,7 @@ def test_tokens_of_a_deactivated_user_are_401(
     me: Account = make_account()
     assert _me(client, me, me.access_token).status_code == 200  # cached as active
     db.fetch("UPDATE social.users SET is_active = false WHERE id = $1", me.id)
-    redis_client.delete(f"user-{me.id}")
+    redis_client.delete(user_key(me.id))
     _assert_401(_me(client, me, me.access_token))
     _assert_401(client.get("/v1/users/feed", headers=me.headers))
     _assert_401(client.post("/v1/auth/refresh", json={"refresh_token": me.refresh_token}))
