@@ -11,7 +11,9 @@ from functools import partial
 from pathlib import Path
 
 from sanic import Sanic
+from sanic.log import logger
 from sanic.worker.loader import AppLoader
+from sanic.worker.manager import WorkerManager
 
 from api.logs import configure_logging, in_worker
 from api.settings import ConfigError, Settings
@@ -46,11 +48,33 @@ def main() -> None:
     # and the main process then failed with a traceback. Sanic installs its own SIGTERM handler
     # in the main process right after, and the workers theirs (api/app.py).
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    WorkerManager.shutdown_signal = _stop_from_the_monitor_loop  # type: ignore[method-assign]
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
+
+
+_sanic_shutdown_signal = WorkerManager.shutdown_signal
+
+
+def _stop_from_the_monitor_loop(manager: WorkerManager, signum: int, frame: object) -> None:
+    """The main process's stop signal, handled by Sanic's monitor loop rather than in the handler.
+
+    Sanic's handler terminates the workers from inside the signal handler, which writes their
+    state through the state manager's connection; when the signal lands while the monitor loop
+    is reading that same connection (it syncs the workers' states every 0.1 s), the loop reads a
+    torn reply and the main process dies with `UnpicklingError: invalid load key` (seen in
+    test_shutdown on CI). "__TERMINATE__" makes the loop do the same shutdown itself.
+    A second signal keeps Sanic's meaning (kill the workers), for a stop stuck in startup.
+    """
+    if getattr(manager, "_stop_requested", False):
+        _sanic_shutdown_signal(manager, signum, frame)
+        return
+    manager._stop_requested = True  # type: ignore[attr-defined]
+    logger.info("Received signal %s. Shutting down.", signal.Signals(signum).name)
+    manager.monitor_publisher.send("__TERMINATE__")
 
 
 def prepare_metrics_directory() -> Path | None:
