@@ -112,7 +112,10 @@ async def open_resources(app: App) -> None:
     ctx, settings = app.ctx, app.ctx.settings
     ctx.pool = await create_pool(settings)
     ctx.redis = create_redis(settings.redis_url)
-    ctx.cache = UserCache(ctx.redis, settings.cache_ttl)
+    # A load waits at most db_query_timeout for a connection and as long again (and a second)
+    # for its query.
+    longest_load = int(2 * settings.db_query_timeout) + 1
+    ctx.cache = UserCache(ctx.redis, settings.cache_ttl, tombstone_ttl=2 * longest_load)
     replica = None
     if settings.database_read_url:
         # No connection at start: the service starts, and reads fall back, with replicas down.

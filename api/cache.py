@@ -6,13 +6,15 @@ no-op for a few seconds (one warning) and requests go to PostgreSQL.
 An entry is `<token epoch>:<the API's user JSON>`: the epoch an access token must carry comes
 with the user in the same read, and the JSON is served as is, without it. The key is not v1.0's
 `user-{id}` (the bare JSON): during a rolling upgrade the old and new instances never read each
-other's entries.
+other's entries. `forget` leaves a tombstone (`gone:<nonce>`) that a load which raced the change
+cannot overwrite.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import cast
@@ -36,6 +38,17 @@ else
   redis.call('EXPIRE', KEYS[1], ARGV[2])
 end
 """
+
+# A miss reads the key before it loads the user and stores the entry only if the key still
+# holds what it read (compare and set). `forget` writes a tombstone of its own, so a load that
+# read the database before a change committed cannot put the old user (and its old token epoch)
+# back; a load that began after the forget stores as usual.
+_SET_IF_UNCHANGED = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+GONE = b"gone:"  # a tombstone's prefix; never a valid entry
 
 log = logging.getLogger("gosocial.cache")
 
@@ -121,9 +134,12 @@ Loader = Callable[[int], Awaitable[CachedUser]]
 
 
 class UserCache:
-    def __init__(self, redis: Redis | None, ttl: int) -> None:
+    def __init__(self, redis: Redis | None, ttl: int, tombstone_ttl: int) -> None:
+        """`tombstone_ttl` must exceed the longest load: a load that began before a `forget`
+        must find its tombstone still there when it tries to store."""
         self._redis = redis
         self._ttl = ttl
+        self._tombstone_ttl = tombstone_ttl
         self._breaker = Breaker("user cache")
         self.hits = 0
         self.misses = 0
@@ -191,23 +207,32 @@ class UserCache:
             self._fail(exc)
 
     async def fill(self, user_id: int, load: Loader) -> CachedUser:
-        """Load the user from the database and keep it in Redis for CACHE_TTL."""
-        user = await load(user_id)
-        redis = self._live()
+        """Load the user from the database and keep it in Redis for CACHE_TTL, unless the key
+        changed meanwhile (a `forget`: what was loaded may predate the change)."""
+        redis, key = self._live(), user_key(user_id)
+        seen: bytes | None = None
         if redis is not None:
             try:
-                await redis.set(user_key(user_id), user.encode(), ex=self._ttl)
+                seen = cast(bytes | None, await redis.get(key)) or b""
+            except (RedisError, OSError) as exc:
+                self._fail(exc)
+        user = await load(user_id)
+        if redis is not None and seen is not None:
+            try:
+                await redis.eval(_SET_IF_UNCHANGED, 1, key, user.encode(), self._ttl, seen)
             except (RedisError, OSError) as exc:
                 self._fail(exc)
         return user
 
     async def forget(self, user_id: int) -> None:
-        """Drop the entry: after a change of the user's role, activity or token epoch, or its
-        deletion, every instance reads the database again."""
+        """Replace the entry by a tombstone: after a change of the user's role, activity or
+        token epoch, or its deletion, every instance reads the database again, and a load that
+        raced the change cannot store what it read."""
         if self._redis is None:
             return
         try:
-            await self._redis.delete(user_key(user_id))
+            tombstone = GONE + uuid.uuid4().hex.encode()  # its own, so two forgets differ
+            await self._redis.set(user_key(user_id), tombstone, ex=self._tombstone_ttl)
         except (RedisError, OSError) as exc:
             # A stale entry lives at most CACHE_TTL seconds; the request itself has succeeded.
             self._fail(exc)

@@ -9,7 +9,7 @@ import httpx
 import orjson
 import redis
 
-from api.cache import user_key
+from api.cache import GONE, user_key
 from tests.helpers import Account, Database, assert_error, bearer
 from tests.services import Mailbox
 
@@ -79,7 +79,7 @@ def test_activation_removes_theuser_key(
     assert redis_client.exists(user_key(user_id))
 
     assert client.put(f"/v1/users/activate/{mailbox.activation_token(email)}").status_code == 204
-    assert not redis_client.exists(user_key(user_id))
+    assert redis_client.get(user_key(user_id)).startswith(GONE)
     r = client.get(f"/v1/users/{user_id}", headers=me.headers)
     assert r.json()["data"]["is_active"] is True
     # The fresh login works at once: no stale "inactive" entry in the way.
@@ -98,7 +98,9 @@ def test_role_change_removes_theuser_key(
     assert redis_client.exists(user_key(target.id))
     r = client.put(f"/v1/users/{target.id}/role", json={"role": "moderator"}, headers=admin.headers)
     assert r.status_code == 200
-    assert not redis_client.exists(user_key(target.id))
+    # A tombstone: a read that raced the change cannot store the old role over it.
+    assert redis_client.get(user_key(target.id)).startswith(GONE)
+    assert 0 < redis_client.ttl(user_key(target.id)) < CACHE_TTL
     r = client.get(f"/v1/users/{target.id}", headers=target.headers)
     assert r.json()["data"]["role"]["name"] == "moderator"
     assert _cached(redis_client, target.id)[1]["role"]["name"] == "moderator"
@@ -149,7 +151,7 @@ def test_registration_compensation_removes_theuser_key(
     }
     assert_error(client.post("/v1/auth/register", json=body), 500)
     assert db.fetchval("SELECT count(*) FROM social.users WHERE id = $1", next_id) == 0
-    assert not redis_client.exists(user_key(next_id))
+    assert redis_client.get(user_key(next_id)).startswith(GONE)
 
 
 def test_unknown_users_are_not_cached(
@@ -188,7 +190,8 @@ def test_a_password_change_drops_the_entry_with_the_old_epoch(
         headers=me.headers,
     )
     assert r.status_code == 200
-    assert not redis_client.exists(user_key(me.id))  # every instance reads the new epoch
+    # Every instance reads the new epoch.
+    assert redis_client.get(user_key(me.id)).startswith(GONE)
     assert_error(client.get("/v1/users/me", headers=me.headers), 401)
     assert _cached(redis_client, me.id)[0] == epoch + 1
     new = bearer(r.json()["data"]["access_token"])
