@@ -184,8 +184,10 @@ class UserCache:
         hits = sum(user is not None for user in users)
         self.hits += hits
         self.misses += len(users) - hits
-        metrics.CACHE_REQUESTS.labels("hit").inc(hits)
-        metrics.CACHE_REQUESTS.labels("miss").inc(len(users) - hits)
+        if hits:
+            metrics.CACHE_HITS.inc(hits)
+        if len(users) > hits:
+            metrics.CACHE_MISSES.inc(len(users) - hits)
         if writer is None:
             return users, Positions()
         own, latest = (int(raw or 0) for raw in found[-2:])
@@ -239,5 +241,5 @@ class UserCache:
 
     def _fail(self, exc: Exception) -> None:
         self.errors += 1
-        metrics.CACHE_REQUESTS.labels("error").inc()
+        metrics.CACHE_ERRORS.inc()
         self._breaker.trip(exc)

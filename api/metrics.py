@@ -82,10 +82,37 @@ MAIL_SENDS = Counter(
 # Every labelled series from the start, so a scrape shows a 0 rather than no series at all.
 for _state in ("idle", "in_use"):
     DB_POOL_CONNECTIONS.labels(_state)
-for _result in ("hit", "miss", "error"):
-    CACHE_REQUESTS.labels(_result)
+CACHE_HITS, CACHE_MISSES, CACHE_ERRORS = (
+    CACHE_REQUESTS.labels(r) for r in ("hit", "miss", "error")
+)
 for _result in ("sent", "retried", "failed"):
     MAIL_SENDS.labels(_result)
+
+
+_Series = tuple[Counter, Histogram]
+_series: dict[tuple[str, str, int], _Series] = {}  # filled as requests arrive
+
+
+# Any token is a method to the HTTP parser: the others share one label, so that a client cannot
+# make series (and files of every worker) without end.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+
+
+def record_request(method: str, route: str, status: int, elapsed: float | None) -> None:
+    """Count the answer and observe its time (None: never timed). The labelled children are
+    looked up once per (method, route, status): `labels()` costs as much as the update."""
+    if method not in METHODS:
+        method = OTHER_METHOD
+    series = _series.get((method, route, status))
+    if series is None:
+        series = _series[method, route, status] = (
+            HTTP_REQUESTS.labels(method, route, status),
+            HTTP_DURATION.labels(method, route),
+        )
+    series[0].inc()
+    if elapsed is not None:
+        series[1].observe(elapsed)
 
 
 def scrape() -> bytes:

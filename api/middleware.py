@@ -48,13 +48,10 @@ def install(app: Sanic[Config, Context]) -> None:
         if request.ctx.rate_headers:
             headers.update(request.ctx.rate_headers)
         ctx.requests[_STATUS_CLASS[response.status // 100]] += 1
-        route = route_label(request)
-        metrics.HTTP_REQUESTS.labels(request.method, route, response.status).inc()
         started = request.ctx.started
         # A request refused before the request middleware ran was not timed.
         elapsed = time.perf_counter() - started if started else None
-        if elapsed is not None:
-            metrics.HTTP_DURATION.labels(request.method, route).observe(elapsed)
+        metrics.record_request(request.method, route_label(request), response.status, elapsed)
         if not access_logged:
             return
         access_log.info(

@@ -190,3 +190,19 @@ def test_throttled_logins_are_counted(server: Api) -> None:
     after = scrape(server)
     name = "gosocial_login_throttled_total"
     assert value(after, name) - value(before, name) == 2
+
+
+def test_unknown_methods_share_one_label(server: Api) -> None:
+    before = scrape(server)
+    for method in ("BREW", "XYZZY", "PROPFIND"):
+        r = httpx.request(method, f"{server.url}/v1/posts/1", headers=client_ip())
+        assert r.status_code == 405
+    after = scrape(server)
+    methods = {dict(labels).get("method") for (_, labels) in after} - {None}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    name, other = "gosocial_http_requests_total", {"method": "other", "status": "405"}
+    moved = sum(
+        value(after, name, **other, route=r) - value(before, name, **other, route=r)
+        for r in {dict(labels).get("route") for (_, labels) in after} - {None}
+    )
+    assert moved == 3
