@@ -20,6 +20,10 @@ from api.schemas import (
 )
 
 bp = Blueprint("users", url_prefix="/v1/users")
+# The routes that check the current password count its failures like logins do.
+PASSWORD_CHECKED = {
+    429: "Rate limited, or too many failed password checks for this account (Retry-After)"
+}
 
 
 @bp.get("/feed")
@@ -59,7 +63,7 @@ async def me(request: ApiRequest) -> HTTPResponse:
     tag="users",
     ok=(200, TokenPair),
     errors=(400, 403),
-    why={429: "Rate limited, or too many failed password checks for this account (Retry-After)"},
+    why=PASSWORD_CHECKED,
 )
 async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
@@ -80,7 +84,7 @@ async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTP
     tag="users",
     ok=(204, None),
     errors=(400, 403),
-    why={429: "Rate limited, or too many failed password checks for this account (Retry-After)"},
+    why=PASSWORD_CHECKED,
 )
 async def delete_me(request: ApiRequest, body: PasswordBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
