@@ -140,6 +140,10 @@ class UserCache:
         self._redis = redis
         self._ttl = ttl
         self._tombstone_ttl = tombstone_ttl
+        # Forgets Redis did not take (it was unreachable, perhaps with the entries intact):
+        # user id -> when. Written before anything is read once Redis answers again; one older
+        # than CACHE_TTL is dropped, as the entry it was for has expired by then.
+        self._unforgotten: dict[int, float] = {}
         self._breaker = Breaker("user cache")
         self.hits = 0
         self.misses = 0
@@ -168,7 +172,7 @@ class UserCache:
         `writer`'s last write and the latest of anyone's (api/replicas.py); unknown without
         Redis, or when no `writer` is asked about."""
         redis = self._live()
-        if redis is None:
+        if redis is None or (self._unforgotten and not await self._forget_all()):
             return [None] * len(user_ids), Positions()
         keys = [user_key(i) for i in user_ids]
         if writer is not None:
@@ -229,15 +233,36 @@ class UserCache:
     async def forget(self, user_id: int) -> None:
         """Replace the entry by a tombstone: after a change of the user's role, activity or
         token epoch, or its deletion, every instance reads the database again, and a load that
-        raced the change cannot store what it read."""
+        raced the change cannot store what it read. If Redis does not take it now, it is written
+        before this process reads Redis again (the request itself has succeeded)."""
         if self._redis is None:
             return
+        self._unforgotten[user_id] = time.monotonic()
+        if self._breaker.closed:
+            await self._forget_all()
+
+    async def _forget_all(self) -> bool:
+        """Write the tombstones of the forgets Redis has not taken yet; False if it fails."""
+        assert self._redis is not None
+        expired = time.monotonic() - self._ttl
+        pending = {i: when for i, when in self._unforgotten.items() if when > expired}
         try:
-            tombstone = GONE + uuid.uuid4().hex.encode()  # its own, so two forgets differ
-            await self._redis.set(user_key(user_id), tombstone, ex=self._tombstone_ttl)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for user_id in pending:
+                    # Its own nonce, so that two forgets differ (see _SET_IF_UNCHANGED).
+                    tombstone = GONE + uuid.uuid4().hex.encode()
+                    pipe.set(user_key(user_id), tombstone, ex=self._tombstone_ttl)
+                await pipe.execute()
         except (RedisError, OSError) as exc:
-            # A stale entry lives at most CACHE_TTL seconds; the request itself has succeeded.
             self._fail(exc)
+            return False
+        # Kept: a forget that came while these were written.
+        self._unforgotten = {
+            i: when
+            for i, when in self._unforgotten.items()
+            if when > expired and pending.get(i) != when
+        }
+        return True
 
     def _fail(self, exc: Exception) -> None:
         self.errors += 1

@@ -10,7 +10,8 @@ import pytest
 import redis
 from redis.asyncio import Redis
 
-from api.cache import GONE, CachedUser, UserCache, user_key
+from api.cache import GONE, CachedUser, UserCache, create_redis, user_key
+from tests.services import redis_process
 
 # Ids no account of the session's server has, so its Redis holds nothing for them.
 FIRST, SECOND = 9_000_000_001, 9_000_000_002
@@ -73,3 +74,31 @@ async def test_two_forgets_during_one_load(redis_url: str, redis_client: redis.R
     finally:
         redis_client.delete(user_key(SECOND))
         await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_forget_redis_missed_is_written_before_the_next_read() -> None:
+    """Redis away with its data intact (here: saved, stopped, started again) while a password
+    reset committed: the old entry must not be served once Redis is back."""
+    with redis_process() as server:
+        client = create_redis(server.url)
+        cache = UserCache(client, ttl=3600, tombstone_ttl=60)
+
+        async def load(user_id: int) -> CachedUser:
+            return OLD
+
+        try:
+            await cache.get(FIRST, load)
+            with redis.Redis.from_url(server.url) as admin:
+                admin.save()  # the restart below brings the entry back
+            server.stop()
+            await cache.forget(FIRST)  # refused: Redis is down
+            server.start()
+            with redis.Redis.from_url(server.url) as admin:
+                assert CachedUser.decode(admin.get(user_key(FIRST))) == OLD
+            await asyncio.sleep(1.2)  # the breaker's first pause
+            assert await cache.peek(FIRST) == [None]
+            with redis.Redis.from_url(server.url) as admin:
+                assert admin.get(user_key(FIRST)).startswith(GONE)
+        finally:
+            await client.aclose()
