@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import signal
 
 from sanic import Sanic
@@ -13,7 +14,7 @@ from sanic.config import Config
 from api import __version__, metrics, middleware, tracing
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
-from api.db import Posts, RefreshTokens, Users, create_pool
+from api.db import Posts, RefreshTokens, Users, create_pool, longest_call
 from api.docs import OAS_TAGS, SPEC_URI, UI_PREFIX, mount_swagger_ui
 from api.errors import render
 from api.mail import build_mailer
@@ -112,10 +113,8 @@ async def open_resources(app: App) -> None:
     ctx, settings = app.ctx, app.ctx.settings
     ctx.pool = await create_pool(settings)
     ctx.redis = create_redis(settings.redis_url)
-    # A load waits at most db_query_timeout for a connection and as long again (and a second)
-    # for its query.
-    longest_load = int(2 * settings.db_query_timeout) + 1
-    ctx.cache = UserCache(ctx.redis, settings.cache_ttl, tombstone_ttl=2 * longest_load)
+    tombstone_ttl = math.ceil(2 * longest_call(settings))
+    ctx.cache = UserCache(ctx.redis, settings.cache_ttl, tombstone_ttl)
     replica = None
     if settings.database_read_url:
         # No connection at start: the service starts, and reads fall back, with replicas down.

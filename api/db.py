@@ -151,6 +151,17 @@ async def connect(settings: Settings) -> asyncpg.Connection:
     return await asyncpg.connect(settings.database_url, **_connection_options(settings))
 
 
+def longest_call(settings: Settings) -> float:
+    """The longest a pooled call can take: waiting for a connection, then its query."""
+    return settings.db_query_timeout + _command_timeout(settings)
+
+
+def _command_timeout(settings: Settings) -> float:
+    # Client-side deadline; the server-side statement_timeout cancels the query itself so its
+    # connection comes back in good state.
+    return settings.db_query_timeout + 1
+
+
 def _connection_options(settings: Settings) -> dict[str, Any]:
     timeout = settings.db_query_timeout
     server_settings = {"application_name": "gosocial", "timezone": "UTC"}
@@ -158,9 +169,7 @@ def _connection_options(settings: Settings) -> dict[str, Any]:
         server_settings["statement_timeout"] = str(int(timeout * 1000))
     return {
         "timeout": timeout,  # connecting
-        # Client-side deadline; the server-side statement_timeout cancels the query itself so
-        # its connection comes back in good state.
-        "command_timeout": timeout + 1,
+        "command_timeout": _command_timeout(settings),
         "server_settings": server_settings,
         "statement_cache_size": 0 if settings.db_pgbouncer else 100,
     }
