@@ -1,0 +1,172 @@
+"""A database ready for the service, the one way every caller makes it: created if missing,
+deployed by sqitch, the service's login role (a member of gosocial_app, which the deploy
+creates), and seeded when it is empty and a seed is asked for. Safe to run again.
+
+    python3 -m stack.database postgresql://postgres@127.0.0.1:5432 [--seed] [--app-password P]
+
+`server` is a libpq URL of a superuser (or a role that may create databases and roles),
+without a database name; libpq's PG* variables fill in what it leaves out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from stack import ROOT
+
+DATABASE = "gosocial"
+LOGIN = "gosocial"  # the service's login: gosocial_app's rights and nothing else
+SEED = ROOT / "db" / "seed" / "seed.sql"
+
+
+class ProvisionError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Server:
+    """A PostgreSQL server as its superuser sees it: `url` is `postgresql://user@host:port`."""
+
+    url: str
+
+    def database_url(self, database: str = DATABASE) -> str:
+        return f"{self.url.rstrip('/')}/{database}"
+
+    def sqitch_target(self, database: str = DATABASE) -> str:
+        return "db:pg:" + self.database_url(database).removeprefix("postgresql:")
+
+    def login_url(self, database: str = DATABASE, login: str = LOGIN, password: str = "") -> str:
+        """The URL the service connects with: `login` on the same host and port."""
+        parts = urlsplit(self.url)
+        secret = f":{quote(password, safe='')}" if password else ""
+        return f"postgresql://{login}{secret}@{parts.hostname}:{parts.port or 5432}/{database}"
+
+    def psql(
+        self, sql: str = "", database: str = "postgres", *args: str, timeout: float = 60
+    ) -> str:
+        """Run `sql` (read from stdin, so psql's `:'variables'` of `args` expand in it) or the
+        files in `args`; its unaligned output; raise with psql's error."""
+        command = ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", self.database_url(database)]
+        proc = subprocess.run(
+            [*command, *args, *(["-f", "-"] if sql else [])],
+            input=sql,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
+        )
+        if proc.returncode != 0:
+            raise ProvisionError(f"psql failed: {sql or ' '.join(args)}\n{proc.stderr.strip()}")
+        return proc.stdout.strip()
+
+
+def sqitch(*args: str, target: str) -> str:
+    """sqitch from the repository root against `target`; its output; raise with it on failure."""
+    proc = subprocess.run(
+        ["sqitch", *args, target], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise ProvisionError(f"sqitch {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def create_database(server: Server, database: str = DATABASE) -> bool:
+    """Create `database` unless it exists; whether it was created."""
+    if server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'"):
+        return False
+    server.psql(f'CREATE DATABASE "{database}"')
+    return True
+
+
+def deploy(server: Server, database: str = DATABASE, to: str | None = None) -> str:
+    """sqitch deploy (up to the change or tag `to`, else all of it); sqitch's output."""
+    return sqitch("deploy", *(["--to", to] if to else []), target=server.sqitch_target(database))
+
+
+def create_login(
+    server: Server, database: str = DATABASE, login: str = LOGIN, password: str | None = None
+) -> None:
+    """The service's login role, with gosocial_app's rights only; its password set when given
+    (kept as it is otherwise)."""
+    server.psql(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{login}') "
+        f"THEN CREATE ROLE {login} LOGIN IN ROLE gosocial_app; END IF; END $$",
+        database,
+    )
+    if password is not None:
+        server.psql(
+            f"ALTER ROLE {login} PASSWORD :'password'", database, "-v", f"password={password}"
+        )
+
+
+def seed(server: Server, database: str = DATABASE, variables: Mapping[str, object] = {}) -> bool:
+    """Fill an empty database with db/seed/seed.sql (its psql `variables`: users, posts,
+    follows); whether it seeded."""
+    if server.psql("SELECT count(*) FROM social.users", database) != "0":
+        return False
+    pairs = [arg for name, value in variables.items() for arg in ("-v", f"{name}={value}")]
+    server.psql("", database, *pairs, "-f", str(SEED), timeout=3600)
+    return True
+
+
+def provision(
+    server: Server,
+    database: str = DATABASE,
+    *,
+    login_password: str | None = None,
+    seed_with: Mapping[str, object] | None = None,
+    say: bool = False,
+) -> str:
+    """Everything above, in order; the service's URL (without its password)."""
+
+    def step(text: str) -> None:
+        if say:
+            print(f"  {text}", flush=True)
+
+    if create_database(server, database):
+        step(f"created database {database}")
+    out = deploy(server, database)
+    if "Nothing to deploy" not in out:
+        step(f"deployed the schema with sqitch ({out.count(' ok')} changes)")
+    create_login(server, database, password=login_password)
+    if seed_with is not None and seed(server, database, seed_with):
+        step("seeded the development data")
+    return server.login_url(database)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("server", help="postgresql://user@host:port of a superuser")
+    parser.add_argument("--database", default=DATABASE)
+    parser.add_argument("--seed", action="store_true", help="seed when empty")
+    parser.add_argument(
+        "--app-password-env",
+        metavar="VAR",
+        help="set the login's password from this environment variable",
+    )
+    args = parser.parse_args(argv)
+    password = os.environ[args.app_password_env] if args.app_password_env else None
+    try:
+        provision(
+            Server(args.server),
+            args.database,
+            login_password=password,
+            seed_with={} if args.seed else None,
+            say=True,
+        )
+    except ProvisionError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"database {args.database} ready; login {LOGIN}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
