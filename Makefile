@@ -8,7 +8,7 @@ SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
 PY_SOURCES := api tests scripts $(wildcard bench)
 
-.PHONY: help install lock run cluster test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench bench-cluster soak services-stop
+.PHONY: help install lock run cluster test test-quick lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench bench-cluster soak services-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -31,11 +31,18 @@ run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Red
 cluster: install ## replicated PostgreSQL (etcd, 3 Patroni nodes, HAProxy, PgBouncer), Redis, 2 API instances behind :8080 (CLUSTER_ARGS="--fresh")
 	@$(PY) -u scripts/cluster.py $(CLUSTER_ARGS)
 
-test: lint ## lint, then every test: pgTAP, sqitch round trip, upgrade, HTTP, mail, faults
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+# Test processes in parallel: the modules mostly wait on their servers, so more than the cores.
+TEST_WORKERS ?= 4
+PYTEST := $(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+
+test: lint ## lint, then every tier in parallel (tests/unit, database, service, cluster, container)
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-quick: install ## the unit, database and service tiers: the developer's loop (about 2 min)
+	$(PYTEST) -m "not cluster and not container" $(PYTEST_ARGS)
 
 soak: install ## 60 s mixed workload against 2 workers: no 5xx, bounded memory and connections, no lost write
-	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/test_soak.py
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/service/test_soak.py
 
 lint: install ## ruff (checks and formatting) and mypy
 	$(VENV)/bin/ruff check $(PY_SOURCES)

@@ -1,4 +1,5 @@
-"""Fixtures only (helpers are in tests/helpers.py, processes in tests/services.py)."""
+"""Fixtures, the tiers and the run-wide log check (helpers are in tests/helpers.py, processes
+in tests/services.py)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,50 @@ from tests.helpers import (
 )
 from tests.services import Mailbox, api, postgresql_factory, redis_process, smtp_server
 
+# The tiers, one folder each, slowest first: with `-n`, the longest modules start first.
+TIERS = ("cluster", "container", "service", "database", "unit")
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    leakcheck.run_last(items)  # the grep of the logs for the run's secrets comes last
+    """Mark each test with its folder's tier (`-m "not cluster"`); a test outside a tier
+    folder is an error, so that `make test-quick` cannot miss one silently."""
+    stray = sorted({str(item.path) for item in items if item.path.parent.name not in TIERS})
+    if stray:
+        raise pytest.UsageError(f"tests outside a tier folder ({', '.join(TIERS)}): {stray}")
+    for item in items:
+        item.add_marker(item.path.parent.name)
+    items.sort(key=lambda item: TIERS.index(item.path.parent.name))  # stable within a tier
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the process running the session, not a worker
+        leakcheck.share()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Each process saves the secrets and logs it saw; the session's own process then greps
+    every log of the run for every secret of the run (after its workers have saved theirs)."""
+    config = session.config
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    factory = getattr(config, "_tmp_path_factory", None)
+    leakcheck.save(worker, factory.getbasetemp() if factory else None)
+    if worker == "main":
+        found = leakcheck.final_check()
+        if found:
+            config.stash[_LEAKS] = found
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    found = config.stash.get(_LEAKS, [])
+    if found:
+        terminalreporter.section("secrets in server logs", red=True)
+        for log, secret in found[:50]:
+            terminalreporter.write_line(f"{secret} in {log}")
+
+
+_LEAKS = pytest.StashKey[list[tuple[str, str]]]()
 
 
 @pytest.fixture(scope="session")

@@ -4,21 +4,27 @@ Every exchange seen by an httpx event hook (`watch`) records the passwords and t
 request bodies' passwords and tokens, bearer tokens, the tokens of mailed links in paths (the
 API's and the pages'), and the token pairs the service answered. Tests add others with
 `remember`, and servers they start themselves add their log files with `add_log`.
-`test_security.py::test_no_secret_in_any_log` runs last (see `run_last`) and greps every log for
-every recorded value.
+
+At the end of the run every test process (each xdist worker, or the only one) saves what it saw
+(`save`), and the process that ran the session greps every server log of the run for every
+secret of the run (`final_check`, called from tests/conftest.py); a leak fails the run.
+`test_security.py::test_no_secret_in_any_log` exercises the secrets' paths and checks the matcher.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
 import orjson
-import pytest
 
-FINAL_TEST = "test_no_secret_in_any_log"
+# Where the processes of one run leave what they saw: set by the process that runs the session
+# before its workers start, so that they inherit it.
+SHARED_DIR = "GOSOCIAL_LEAKCHECK_DIR"
 MIN_LENGTH = 8  # shorter values ("admin") occur in logs by chance; every password is >= 8 bytes
 # Paths whose last segment is the token of a mailed link.
 LINK_PATHS = ("/v1/users/activate/", "/confirm/", "/reset-password/")
@@ -111,10 +117,25 @@ def leaks(texts: dict[str, str], values: Iterable[str]) -> list[tuple[str, str]]
     return found
 
 
-def run_last(items: list[pytest.Item]) -> None:
-    """Move the log check after every other test of the run, whatever the file order."""
-    last = [item for item in items if getattr(item, "originalname", None) == FINAL_TEST]
-    if last:
-        items[:] = [
-            item for item in items if getattr(item, "originalname", None) != FINAL_TEST
-        ] + last
+def share() -> None:
+    """In the process that runs the session: make the directory its workers save into."""
+    os.environ.setdefault(SHARED_DIR, tempfile.mkdtemp(prefix="gosocial-leakcheck-"))
+
+
+def save(name: str, basetemp: Path | None) -> None:
+    """This process's secrets and the server logs it knows of (those under its `basetemp` too)."""
+    found = logs() | set(basetemp.rglob("*.log") if basetemp and basetemp.exists() else ())
+    record = {"secrets": sorted(secrets()), "logs": sorted(map(str, found))}
+    (Path(os.environ[SHARED_DIR]) / f"{name}.json").write_bytes(orjson.dumps(record))
+
+
+def final_check() -> list[tuple[str, str]]:
+    """Every secret of the run against every server log of the run: the leaks."""
+    values: set[str] = set()
+    paths: set[Path] = set()
+    for saved in Path(os.environ[SHARED_DIR]).glob("*.json"):
+        record = orjson.loads(saved.read_bytes())
+        values.update(record["secrets"])
+        paths.update(map(Path, record["logs"]))
+    texts = {str(p): p.read_text(errors="replace") for p in sorted(paths) if p.exists()}
+    return leaks(texts, values)

@@ -21,7 +21,7 @@ from api.app import MAX_ID
 from api.openapi_dump import render
 from api.schemas import RFC3339
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS_FILE = ROOT / "docs" / "openapi.json"
 
 # The routes of API.md: (method, path with snake_case parameters, auth, success status).

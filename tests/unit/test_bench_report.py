@@ -17,7 +17,7 @@ import pytest
 from bench.record import LoadAverage, Record, Row
 from bench.report import render
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "tests" / "data" / "bench-results" / "20261124T113250Z"
 
 
