@@ -190,6 +190,25 @@ def test_pending_paths_are_still_to_come() -> None:
         assert not (ROOT / path).exists(), f"{path} exists now: remove it from PENDING"
 
 
+def sqitch_changes() -> set[str]:
+    plan = (ROOT / "sqitch.plan").read_text().splitlines()
+    return {line.split()[0] for line in plan if line and not line.startswith(("%", "#", "@"))}
+
+
+@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: p.name)
+def test_named_paths_and_changes_exist(page: Path) -> None:
+    """Every repository path a page names in backticks exists, and every sqitch change
+    (`functions/x`, `schema/x`) is in the plan."""
+    changes = sqitch_changes()
+    for name in sorted(set(re.findall(r"`([A-Za-z][\w.-]*/[\w./-]*)`", page.read_text()))):
+        if name.startswith(("application/", "text/")) or pending(name):
+            continue  # media types; paths the rest of issue 19 creates
+        if name.startswith(("functions/", "schema/")) and not name.endswith(".sql"):
+            assert name in changes, f"{page.name}: no sqitch change {name}"
+        else:
+            assert (ROOT / name).exists(), f"{page.name}: {name} does not exist"
+
+
 def test_readme_map_paths_exist() -> None:
     paths = readme_map()
     assert len(paths) > 10
