@@ -61,7 +61,7 @@ bearer = "${GOSOCIAL_FUZZ_BEARER}"
 username = "admin"
 password = "admin"
 
-# A schema-valid reset token is still one nobody was mailed, which API.md answers with 400.
+# A schema-valid reset token is still one nobody was mailed, which docs/api.md answers with 400.
 [[operations]]
 include-path = "/v1/auth/password/reset"
 

@@ -1,4 +1,4 @@
-"""API.md 1.1's conventions for every answer: compact JSON whichever layer renders it, and times
+"""docs/api.md's conventions for every answer: compact JSON whichever layer renders it, and times
 in UTC with exactly six fractional digits (Python 3.10's fromisoformat takes no other count).
 
 Every route of the contract is called here, its successes and some of its errors; the

@@ -1,5 +1,5 @@
 """Login throttling per account and the rehash of weak hashes, through a service of its own with
-a short LOGIN_THROTTLE_WINDOW (API.md: 5 failures in the window, then 429 with Retry-After for
+a short LOGIN_THROTTLE_WINDOW (docs/api.md: 5 failures in the window, then 429 with Retry-After for
 that email, known or not, even with the right password; a success clears the count)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Idempotent creation (API.md): `Idempotency-Key` on POST /v1/posts and on comments, through
+"""Idempotent creation (docs/api.md): `Idempotency-Key` on POST /v1/posts and on comments, through
 the real service: replays, a different body, keys per user, races, the 24 hours and the sweep."""
 
 from __future__ import annotations

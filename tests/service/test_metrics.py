@@ -113,7 +113,7 @@ def test_one_scrape_sums_every_worker(server: Api, tmp_path: Path) -> None:
     routes = {dict(labels).get("route") for (_, labels) in after} - {None}
     assert "/v1/posts/1" not in routes and all("<" in r or "/1" not in r for r in routes)
     assert value(after, name, method="GET", route="unmatched", status="404") >= 1
-    # The other metrics of API.md, present from the start.
+    # The other metrics of docs/operations.md, present from the start.
     assert ("gosocial_db_pool_connections", frozenset({("state", "idle")})) in after
     assert ("gosocial_db_pool_connections", frozenset({("state", "in_use")})) in after
     assert ("gosocial_db_pool_waiting", frozenset()) in after

@@ -199,7 +199,7 @@ def test_user_cannot_edit_or_delete_anothers_post(
     assert_error(r, 403)
     assert_error(client.delete(f"/v1/posts/{post['id']}", headers=intruder.headers), 403)
     assert _post_row(db, post["id"]) == before
-    # A moderator may edit it (API.md) but not delete it.
+    # A moderator may edit it (docs/api.md, Roles) but not delete it.
     moderator: Account = make_account(role="moderator")
     assert_error(client.delete(f"/v1/posts/{post['id']}", headers=moderator.headers), 403)
     assert _post_row(db, post["id"]) == before
@@ -273,7 +273,7 @@ def test_follow_cannot_be_made_on_behalf_of_someone_else(
 
 
 # --------------------------------------------------------------------------------------------
-# Mass assignment: unknown fields are refused (API.md: an unknown field is 400)
+# Mass assignment: unknown fields are refused (docs/api.md: an unknown field is 400)
 
 
 @pytest.mark.parametrize(
