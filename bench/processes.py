@@ -9,7 +9,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from stack.processes import PortTaken, Service, port_open, require_free, wait_until
+from stack.processes import Service, port_open, port_taken, wait_until
 
 
 class Processes:
@@ -31,10 +31,8 @@ class Processes:
         """Start a server and wait until it serves: its port is open, `probe` (an HTTP path)
         gets an answer below 500, and `workers` Sanic workers said they are ready. Stop its
         whole process group afterwards."""
-        try:
-            require_free(port, "the BENCH_*_PORT variables", name)
-        except PortTaken as exc:
-            raise SystemExit(str(exc)) from None
+        if port_taken(port):
+            raise SystemExit(f"port {port} ({name}) is taken: set the BENCH_*_PORT variables")
         # cwd: no stray .env from the work tree
         server = Service(name, argv, self.run_dir / f"{name}.log", cwd=self.run_dir, env=env)
         server.start()
