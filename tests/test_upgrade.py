@@ -45,7 +45,7 @@ FEEDS = (
 
 
 def what_readers_see(dsn: dict[str, object]) -> Any:
-    """The sample's feed pages as values, times as instants: their bytes changed in API.md 1.1
+    """The sample's feed pages as values, times as instants: their bytes changed after v1.0
     (compact JSON, six fractional digits), what they say may not."""
     return _instants(orjson.loads(psql(dsn, FEEDS, DATABASE)))
 
