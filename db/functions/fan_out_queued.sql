@@ -1,5 +1,8 @@
 -- Deploy gosocial:functions/fan_out_queued to pg
--- requires: schema/timeline
+-- requires: schema/fanout_queue
+-- requires: functions/lock_authors
+-- requires: functions/pull_authors
+-- requires: functions/fan_out
 
 BEGIN;
 

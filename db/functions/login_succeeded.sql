@@ -17,6 +17,6 @@ GRANT EXECUTE ON FUNCTION api.login_succeeded(text) TO gosocial_app;
 
 COMMENT ON FUNCTION api.login_succeeded(text) IS
     'The right password was given for p_email (case-insensitive): forgets its counted attempts '
-    '(API.md: a successful login clears the count). Raises nothing.';
+    '(a successful login clears the count). Raises nothing.';
 
 COMMIT;

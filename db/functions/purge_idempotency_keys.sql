@@ -3,7 +3,7 @@
 
 BEGIN;
 
--- The sweeper's (api/sweeper.py): keys are kept 24 hours (API.md), then the table forgets them.
+-- The sweeper's (api/sweeper.py): keys are kept 24 hours (docs/api.md), then forgotten.
 CREATE OR REPLACE FUNCTION api.purge_idempotency_keys()
 RETURNS integer
 LANGUAGE plpgsql

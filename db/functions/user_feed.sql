@@ -1,9 +1,15 @@
 -- Deploy gosocial:functions/user_feed to pg
+-- requires: schema/users
 -- requires: schema/posts
 -- requires: schema/comments
 -- requires: schema/followers
 -- requires: schema/shapes
+-- requires: schema/feed_settings
 -- requires: schema/timeline
+-- requires: schema/timeline_horizons
+-- requires: schema/pulled_follows
+-- requires: schema/fanout_queue
+-- requires: data/build_timelines
 
 BEGIN;
 

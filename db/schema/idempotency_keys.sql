@@ -4,9 +4,10 @@
 
 BEGIN;
 
--- Idempotent creation (API.md): the first answer of a creation that carried an Idempotency-Key,
--- written in the transaction that created the row, so a key is spent exactly when its row
--- exists, whichever instance answered and whatever restarted since. Keys are the user's own.
+-- Idempotent creation (docs/api.md, Routes): the first answer of a creation that carried an
+-- Idempotency-Key, written in the transaction that created the row, so a key is spent exactly
+-- when its row exists, whichever instance answered and whatever restarted since. Keys are the
+-- user's own.
 CREATE TABLE social.idempotency_keys (
     user_id      bigint      NOT NULL REFERENCES social.users ON DELETE CASCADE,
     key          text        NOT NULL CONSTRAINT idempotency_keys_key_check
@@ -22,7 +23,8 @@ CREATE TABLE social.idempotency_keys (
 
 CREATE INDEX idempotency_keys_created_at_idx ON social.idempotency_keys (created_at);
 
--- How long a key is kept (API.md: 24 hours); the replay rule and the sweeper both read it here.
+-- How long a key is kept (24 hours, as docs/api.md promises); the replay rule and the sweeper both
+-- read it here.
 CREATE FUNCTION social.idempotency_ttl()
 RETURNS interval
 LANGUAGE sql

@@ -3,7 +3,7 @@
 
 BEGIN;
 
--- API.md 1.1: a title or content of only whitespace is refused (23514 -> 400). The models
+-- A title or content of only whitespace is refused (23514 -> 400; docs/api.md, Routes). The models
 -- (api/schemas.py, NOT_BLANK) say the same for per-field details. Existing rows are checked:
 -- the deploy fails, naming the constraint, if one is blank.
 ALTER TABLE social.posts

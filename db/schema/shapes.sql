@@ -13,11 +13,12 @@ BEGIN;
 -- function with its own lookups would cost a function call per row (measured: get_post at
 -- half its throughput). They live in `social`, out of the application role's reach.
 --
--- API.md 1.1: JSON bodies compact, times in UTC with exactly six fractional digits. The shapes
--- write their JSON from a template, because json_build_object writes `{"id" : 1, "x" : ...}` and
--- a timestamptz's JSON drops its fraction's trailing zeros (`10:00:20.68418+00:00`,
--- `10:00:00+00:00`). Strings go through to_json (its escaping); the cast to json checks the
--- result, so a NULL (format writes it as nothing) fails loudly instead of nulling the object.
+-- JSON bodies compact, times in UTC with exactly six fractional digits (docs/api.md,
+-- Conventions). The shapes write their JSON from a template, because json_build_object writes
+-- `{"id" : 1, "x" : ...}` and a timestamptz's JSON drops its fraction's trailing zeros
+-- (`10:00:20.68418+00:00`, `10:00:00+00:00`). Strings go through to_json (its escaping); the
+-- cast to json checks the result, so a NULL (format writes it as nothing) fails loudly instead of
+-- nulling the object.
 -- Measured per call against json_build_object: within noise for a feed page, a few
 -- microseconds for one post. A list of shapes is `coalesce(array_to_json(array_agg(...)), '[]')`:
 -- json_agg separates items with `, `, array_to_json with `,`, at the same cost.

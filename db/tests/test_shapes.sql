@@ -1,6 +1,6 @@
--- The JSON shapes (schema/shapes) as API.md 1.1 writes them: compact, times in UTC with exactly
--- six fractional digits whatever the session's TimeZone, strings escaped; and every api.*
--- function that answers JSON answers it so.
+-- The JSON shapes (schema/shapes) as docs/api.md's Conventions write them: compact, times in UTC
+-- with exactly six fractional digits whatever the session's TimeZone, strings escaped; and every
+-- api.* function that answers JSON answers it so.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(37);

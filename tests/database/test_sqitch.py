@@ -9,26 +9,31 @@ from pathlib import Path
 
 import testing.postgresql
 
-from tests.helpers import psql
-from tests.services import ROOT, sqitch, sqitch_target
+from stack import ROOT
+from stack.database import Server, sqitch
+
+
+def server_of(pg: testing.postgresql.Postgresql) -> Server:
+    dsn = pg.dsn()
+    return Server(f"postgresql://{dsn['user']}@{dsn['host']}:{dsn['port']}")
 
 
 def test_deploy_verify_revert_redeploy(postgresql: testing.postgresql.Postgresql) -> None:
-    dsn = postgresql.dsn()
-    psql(dsn, "CREATE DATABASE roundtrip")
-    target = sqitch_target(dsn, "roundtrip")
+    server = server_of(postgresql)
+    server.psql("CREATE DATABASE roundtrip")
+    target = server.sqitch_target("roundtrip")
     ours = "SELECT count(*) FROM pg_namespace WHERE nspname IN ('social', 'api')"
 
     sqitch("deploy", target=target)
     sqitch("verify", target=target)
-    assert psql(dsn, ours, "roundtrip") == "2"
+    assert server.psql(ours, "roundtrip") == "2"
 
     sqitch("revert", "-y", target=target)
-    assert psql(dsn, ours, "roundtrip") == "0"
+    assert server.psql(ours, "roundtrip") == "0"
 
     sqitch("deploy", target=target)
     sqitch("verify", target=target)
-    assert psql(dsn, "SELECT count(*) FROM social.roles", "roundtrip") == "3"
+    assert server.psql("SELECT count(*) FROM social.roles", "roundtrip") == "3"
 
 
 def test_make_db_new_templates_render(tmp_path: Path) -> None:

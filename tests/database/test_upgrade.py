@@ -1,14 +1,16 @@
-"""The upgrade from the last release: a database at the last tag, with data, deploys HEAD and
-keeps its data; pgTAP passes on it; and it reverts to a verified previous release.
+"""The upgrade from every release: a database at a tag of the plan, with data, deploys HEAD and
+keeps its data; pgTAP passes on it; and it reverts to that release, verified, with its functions
+exactly as they were.
 
-Every change after the last tag goes through this test, which is what makes `sqitch rework`
-of released functions safe to ship.
+Every change after a tag goes through this test, which is what makes `sqitch rework` of
+released functions safe to ship. The tags are read from sqitch.plan: a new release is tested
+from the day it is tagged.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,15 @@ import orjson
 import pytest
 import testing.postgresql
 
-from tests.helpers import PGTAP_FILES, pg_prove, psql
-from tests.services import ROOT, api, sqitch, sqitch_target
+from stack import ROOT
+from stack.database import Server, deploy, seed, sqitch
+from tests.helpers import PGTAP_FILES, pg_prove
+from tests.services import api
 
-DATABASE = "upgrade"
-SEED = ["-v", "users=300", "-v", "posts=2000", "-v", "follows=10"]
+TAGS = [
+    line.split()[0] for line in (ROOT / "sqitch.plan").read_text().splitlines() if line[:1] == "@"
+]
+SEED = {"users": 300, "posts": 2000, "follows": 10}
 COUNTS = (
     "SELECT json_build_object("
     "'users', (SELECT count(*) FROM social.users),"
@@ -33,7 +39,13 @@ COUNTS = (
     "'content', (SELECT md5(string_agg(title || content || tags::text, ',' ORDER BY id))"
     "            FROM social.posts))"
 )
-
+# Every function of ours, by signature, with a digest of its body and COMMENT: a revert must
+# bring the release's functions back exactly.
+FUNCTIONS = (
+    "SELECT json_object_agg(p.oid::regprocedure::text, "
+    "md5(p.prosrc || coalesce(obj_description(p.oid, 'pg_proc'), ''))) "
+    "FROM pg_proc p WHERE p.pronamespace IN ('api'::regnamespace, 'social'::regnamespace)"
+)
 
 # First feed pages of a sample of users: the same before and after (the feed's data structures
 # may change, what a reader sees may not).
@@ -44,10 +56,23 @@ FEEDS = (
 )
 
 
-def what_readers_see(dsn: dict[str, object]) -> Any:
-    """The sample's feed pages as values, times as instants: their bytes changed in API.md 1.1
-    (compact JSON, six fractional digits), what they say may not."""
-    return _instants(orjson.loads(psql(dsn, FEEDS, DATABASE)))
+@dataclass(frozen=True)
+class Release:
+    tag: str
+    server: Server
+    database: str
+
+    @property
+    def target(self) -> str:
+        return self.server.sqitch_target(self.database)
+
+    def psql(self, sql: str) -> str:
+        return self.server.psql(sql, self.database)
+
+    def what_readers_see(self) -> Any:
+        """The sample's feed pages as values, times as instants: their bytes changed after
+        v1.0 (compact JSON, six fractional digits), what they say may not."""
+        return _instants(orjson.loads(self.psql(FEEDS)))
 
 
 def _instants(value: Any, key: str = "") -> Any:
@@ -58,53 +83,47 @@ def _instants(value: Any, key: str = "") -> Any:
     return datetime.fromisoformat(value) if key.endswith("_at") else value
 
 
-def last_tag() -> str:
-    plan = (ROOT / "sqitch.plan").read_text().splitlines()
-    return [line.split()[0] for line in plan if line.startswith("@")][-1]
-
-
-@pytest.fixture(scope="module")
-def released(postgresql: testing.postgresql.Postgresql) -> Iterator[str]:
-    """A database deployed to the last release and seeded, as a DBA's would be."""
+@pytest.fixture(params=TAGS)
+def released(
+    request: pytest.FixtureRequest, postgresql: testing.postgresql.Postgresql
+) -> Iterator[Release]:
+    """A database deployed to a release and seeded, as a DBA's would be."""
     dsn = postgresql.dsn()
-    psql(dsn, f"CREATE DATABASE {DATABASE}")
-    target = sqitch_target(dsn, DATABASE)
-    sqitch("deploy", "--to", last_tag(), target=target)
-    url = f"postgresql://{dsn['user']}@{dsn['host']}:{dsn['port']}/{DATABASE}"
-    subprocess.run(
-        ["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", *SEED, "-f", "db/seed/seed.sql"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    yield target
-    psql(dsn, f"DROP DATABASE {DATABASE} WITH (FORCE)")
+    server = Server(f"postgresql://{dsn['user']}@{dsn['host']}:{dsn['port']}")
+    release = Release(request.param, server, "upgrade_" + request.param[1:].replace(".", "_"))
+    server.psql(f"CREATE DATABASE {release.database}")
+    deploy(server, release.database, to=release.tag)
+    seed(server, release.database, SEED)
+    yield release
+    server.psql(f"DROP DATABASE {release.database} WITH (FORCE)")
 
 
-def test_upgrade_from_the_last_release_keeps_data_and_reverts(
-    released: str,
+def test_upgrade_from_a_release_keeps_data_and_reverts(
+    released: Release,
     postgresql: testing.postgresql.Postgresql,
     app_database_url: str,
     service_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    dsn = postgresql.dsn()
-    before = psql(dsn, COUNTS, DATABASE)
-    feeds = what_readers_see(dsn)
+    before = released.psql(COUNTS)
+    functions = orjson.loads(released.psql(FUNCTIONS))
+    feeds = released.what_readers_see()
     assert any(feeds), "the sample has posts to compare"
 
-    deployed = sqitch("deploy", target=released).stdout
-    print(deployed)  # the output the closing notes quote
-    sqitch("verify", target=released)
-    assert psql(dsn, COUNTS, DATABASE) == before, "the upgrade changed the seeded data"
-    assert what_readers_see(dsn) == feeds, "the upgrade changed what readers see"
+    print(sqitch("deploy", target=released.target))  # the output the closing notes quote
+    sqitch("verify", target=released.target)
+    assert released.psql(COUNTS) == before, "the upgrade changed the seeded data"
+    assert released.what_readers_see() == feeds, "the upgrade changed what readers see"
 
-    failure = pg_prove(dsn, DATABASE, PGTAP_FILES)
+    failure = pg_prove(postgresql.dsn(), released.database, PGTAP_FILES)
     assert failure is None, failure
 
     # The service on the upgraded database: a seeded user logs in, and an admin (seeded as
     # such) changes a role through the reworked function.
-    env = {**service_env, "DATABASE_URL": app_database_url.rsplit("/", 1)[0] + f"/{DATABASE}"}
+    env = {
+        **service_env,
+        "DATABASE_URL": app_database_url.rsplit("/", 1)[0] + f"/{released.database}",
+    }
     with api(env, tmp_path / "api.log") as server, httpx.Client(base_url=server.url) as client:
         login = client.post(
             "/v1/auth/login", json={"email": "user1@example.com", "password": "password"}
@@ -114,13 +133,11 @@ def test_upgrade_from_the_last_release_keeps_data_and_reverts(
         role = client.put("/v1/users/3/role", json={"role": "moderator"}, headers=admin)
         assert role.status_code == 200, role.text
         assert role.json()["data"]["role"]["name"] == "moderator"
-        psql(dsn, "UPDATE social.users SET role_id = 1 WHERE id = 3", DATABASE)  # as seeded
+        released.psql("UPDATE social.users SET role_id = 1 WHERE id = 3")  # as seeded
 
-    reverted = sqitch("revert", "-y", "--to", last_tag(), target=released).stdout
-    print(reverted)
-    sqitch("verify", target=released)
-    assert psql(dsn, COUNTS, DATABASE) == before, "the revert changed the seeded data"
-    assert (
-        psql(dsn, "SELECT to_regprocedure('api.set_user_role(bigint, text)') IS NOT NULL", DATABASE)
-        == "t"
-    ), "the previous release's functions are back"
+    print(sqitch("revert", "-y", "--to", released.tag, target=released.target))
+    sqitch("verify", target=released.target)
+    assert released.psql(COUNTS) == before, "the revert changed the seeded data"
+    assert orjson.loads(released.psql(FUNCTIONS)) == functions, (
+        f"the revert did not bring {released.tag}'s functions back as they were"
+    )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import ROOT
+from scripts import released
+from stack import ROOT
 
 TOOL = ROOT / "scripts" / "released.py"
 
@@ -35,22 +36,33 @@ def copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(
-    ("path", "named"),
-    [
-        ("db/functions/get_user.sql", "deploy functions/get_user"),
-        ("db/revert/schema/posts.sql", "revert schema/posts"),
-        ("db/verify/functions/follow_user.sql", "verify functions/follow_user"),
-        # A reworked change's released version lives on under db/reworked/.
-        ("db/reworked/deploy/functions/update_post@v1.0.sql", "deploy functions/update_post"),
-    ],
-)
-def test_an_edited_released_script_is_named(copy: Path, path: str, named: str) -> None:
-    with (copy / path).open("a") as f:
-        f.write("-- edited after the release\n")
-    proc = check(copy)
-    assert proc.returncode == 1
-    assert f"@v1.0: {named} differs" in proc.stderr
+def released_scripts(root: Path) -> list[tuple[str, Path]]:
+    """Every script a tag released, as the check names it, with where it lives now (a reworked
+    change's released version under db/reworked/)."""
+    steps = released.plan_steps(root)
+    return [
+        (f"@{tag}: {kind} {change.name}", released.script(root, steps, change, tag, kind))
+        for tag, changes in released.releases(steps).items()
+        for change in changes
+        for kind in released.KINDS
+    ]
+
+
+def test_editing_any_released_script_is_named(copy: Path) -> None:
+    """Each script of every release, edited alone, fails the check, which names it."""
+    scripts = released_scripts(copy)
+    assert {named.split(":")[0] for named, _ in scripts} == {
+        f"@{tag}" for tag in released.releases(released.plan_steps(copy))
+    }
+    missed = []
+    for named, path in scripts:
+        original = path.read_bytes()
+        path.write_bytes(original + b"-- edited after the release\n")
+        problems = released.check(copy)
+        path.write_bytes(original)
+        if problems != [f"{named} differs from the release (use sqitch rework)"]:
+            missed.append(f"{path.relative_to(copy)}: {problems}")
+    assert not missed, "\n".join(missed)
 
 
 def test_an_edited_plan_line_before_the_tag_is_named(copy: Path) -> None:
@@ -58,7 +70,9 @@ def test_an_edited_plan_line_before_the_tag_is_named(copy: Path) -> None:
     plan.write_text(plan.read_text().replace("# Roles table", "# The roles table", 1))
     proc = check(copy)
     assert proc.returncode == 1
-    assert "@v1.0: plan @v1.0 differs" in proc.stderr
+    # Every later tag's plan digest covers the line too.
+    for tag in released.releases(released.plan_steps(copy)):
+        assert f"@{tag}: plan @{tag} differs" in proc.stderr
 
 
 def test_a_change_after_the_last_tag_may_still_be_edited(copy: Path) -> None:

@@ -1,0 +1,7 @@
+-- Revert gosocial:functions/rebuild_timelines from pg
+
+BEGIN;
+
+DROP FUNCTION social.rebuild_timelines();
+
+COMMIT;

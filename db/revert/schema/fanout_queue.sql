@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/fanout_queue from pg
+
+BEGIN;
+
+DROP TABLE social.fanout_queue;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Verify gosocial:functions/rebuild_timelines on pg
+
+BEGIN;
+
+SELECT 'social.rebuild_timelines()'::regprocedure;
+
+ROLLBACK;

@@ -1,0 +1,12 @@
+-- Verify gosocial:triggers/timeline_after_post_delete on pg
+
+BEGIN;
+
+SELECT 1 / count(*)
+  FROM pg_catalog.pg_trigger
+ WHERE tgrelid = 'social.posts'::regclass
+   AND tgname = 'timeline_after_post_delete'
+   AND tgfoid = 'social.timeline_after_post_delete()'::regprocedure
+   AND tgenabled = 'O';
+
+ROLLBACK;
