@@ -7,6 +7,7 @@ import contextlib
 import logging
 import math
 import signal
+from functools import partial
 
 from sanic import Sanic
 from sanic.config import Config
@@ -14,13 +15,14 @@ from sanic.config import Config
 from api import __version__, metrics, middleware, tracing
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
-from api.db import Posts, RefreshTokens, Users, create_pool, longest_call
+from api.db import Db
 from api.docs import OAS_TAGS, SPEC_URI, UI_PREFIX, mount_swagger_ui
 from api.errors import render
 from api.mail import build_mailer
 from api.pages import Cursors
+from api.pool import create_pool, longest_call
 from api.ratelimit import RateLimiter
-from api.replicas import Reads
+from api.replica_reads import ReplicaReads
 from api.responses import dumps
 from api.routes import auth, links, ops, posts, probes, prometheus, users
 from api.security import Passwords, Tokens
@@ -119,29 +121,27 @@ async def open_resources(app: App) -> None:
     if settings.database_read_url:
         # No connection at start: the service starts, and reads fall back, with replicas down.
         replica = await create_pool(settings, settings.database_read_url, min_size=0)
-        ctx.pool.keep_position = ctx.cache.keep_position
-    ctx.reads = Reads(ctx.pool, replica)
+    ctx.reads = ReplicaReads(ctx.pool, replica, ctx.cache)
     if settings.rate_limit_enabled:
         ctx.limiter = RateLimiter(
             ctx.redis, settings.rate_limit_requests, settings.rate_limit_window
         )
-    ctx.users, ctx.posts = Users(ctx.pool, ctx.reads), Posts(ctx.pool, ctx.reads)
-    ctx.refresh_tokens = RefreshTokens(ctx.pool)
+    ctx.db = Db(ctx.pool, ctx.reads)
 
 
 async def start_loops(app: App) -> None:
     ctx = app.ctx
     jobs = {
-        "users whose invitation expired": ctx.users.purge_expired_invitations,
-        "idempotency keys past 24 h": ctx.posts.purge_idempotency_keys,
-        "passed login-throttle windows": ctx.users.purge_login_failures,
+        "users whose invitation expired": partial(ctx.db.value, "purge_expired_invitations"),
+        "idempotency keys past 24 h": partial(ctx.db.value, "purge_idempotency_keys"),
+        "passed login-throttle windows": partial(ctx.db.value, "purge_login_failures"),
     }
     # Plain tasks, not app.add_task: Sanic cancels its own at the stop signal and logs a warning
     # for each; these are cancelled and awaited by stop_loops instead.
     ctx.loops = [
         asyncio.create_task(sweep(jobs, ctx.settings.invitation_sweep_interval)),
         asyncio.create_task(drain_fanout(ctx.settings)),
-        asyncio.create_task(metrics.keep_pool_figures(ctx.pool)),
+        asyncio.create_task(ctx.pool.keep_figures()),
     ]
     _stop_on_first_signal(app)
 

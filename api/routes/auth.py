@@ -46,7 +46,8 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
     ctx = request.app.ctx
     token = new_link_token()
     ttl = timedelta(seconds=ctx.settings.invitation_ttl)
-    raw = await ctx.users.register_user(
+    raw = await ctx.db.value(
+        "register_user",
         username=body.username,
         email=body.email,
         password_hash=await ctx.passwords.hash(body.password),
@@ -65,7 +66,7 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
         # Compensation: without the mail the account could never be activated; remove it so the
         # username and email are free again. If this delete fails too, the sweeper removes it.
         log.exception("invitation mail to user %s failed; removing the user", user_id)
-        await ctx.users.delete_user(user_id)
+        await ctx.db.value("delete_user", user_id=user_id)
         await ctx.cache.forget(user_id)
         raise ApiError(
             500, "the activation email could not be sent; please try again later"
@@ -85,7 +86,7 @@ async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
     ctx = request.app.ctx
     if not re.fullmatch(LINK_TOKEN, token):
         raise ApiError(404, "invitation not found or expired")
-    user_id = await ctx.users.activate_user(token_hash(token))
+    user_id = await ctx.db.value("activate_user", token_hash=token_hash(token))
     await ctx.cache.forget(user_id)
     return no_content()
 
@@ -110,7 +111,8 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     if ctx.passwords.outdated(row["password_hash"]):
         # The only moment the password is known: store it again at BCRYPT_COST (unless it
         # changed meanwhile).
-        await ctx.users.rehash_password(
+        await ctx.db.value(
+            "rehash_password",
             user_id=row["user_id"],
             old_hash=row["password_hash"],
             new_hash=await ctx.passwords.hash(body.password),
@@ -136,7 +138,8 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
         raise ApiError(401, "invalid refresh token")
     user_id = bearer.user_id
     pair = ctx.tokens.pair(user_id, bearer.epoch)
-    rotated = await ctx.refresh_tokens.rotate_refresh_token(
+    rotated = await ctx.db.value(
+        "rotate_refresh_token",
         old_hash=token_hash(body.refresh_token),
         new_hash=token_hash(pair.refresh_token),
         ttl=timedelta(seconds=ctx.tokens.refresh_ttl),
@@ -155,8 +158,10 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
 )
 async def logout(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     ctx = request.app.ctx
-    if not await ctx.refresh_tokens.revoke_refresh_family(
-        token_hash=token_hash(body.refresh_token), user_id=request.ctx.user.id
+    if not await ctx.db.value(
+        "revoke_refresh_family",
+        token_hash=token_hash(body.refresh_token),
+        user_id=request.ctx.user.id,
     ):
         raise ApiError(401, "invalid refresh token")
     return no_content()
@@ -179,7 +184,8 @@ _FORGOT_ANSWER = orjson.dumps(
 async def forgot_password(request: ApiRequest, body: ForgotBody) -> HTTPResponse:
     ctx = request.app.ctx
     token = new_link_token()
-    row = await ctx.users.request_password_reset(
+    row = await ctx.db.row(
+        "request_password_reset",
         email=body.email,
         token_hash=token_hash(token),
         ttl=timedelta(seconds=ctx.settings.password_reset_ttl),
@@ -216,8 +222,10 @@ async def _mail_reset(
 )
 async def reset_password(request: ApiRequest, body: ResetBody) -> HTTPResponse:
     ctx = request.app.ctx
-    user_id = await ctx.users.reset_password(
-        token_hash=token_hash(body.token), password_hash=await ctx.passwords.hash(body.password)
+    user_id = await ctx.db.value(
+        "reset_password",
+        token_hash=token_hash(body.token),
+        password_hash=await ctx.passwords.hash(body.password),
     )
     await ctx.cache.forget(user_id)  # its new epoch, at every instance at once
     return no_content()

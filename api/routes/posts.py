@@ -45,12 +45,16 @@ _ONCE: dict[str, Any] = {
 async def create_post(
     request: ApiRequest, body: PostCreate, headers: CreateHeaders
 ) -> HTTPResponse:
-    posts, user_id, fields = request.app.ctx.posts, request.ctx.user.id, body.model_dump()
+    db, user_id, fields = request.app.ctx.db, request.ctx.user.id, body.model_dump()
     key = headers.idempotency_key
     if key is None:
-        return _post(await posts.create_post(user_id=user_id, **fields), 201)
-    once = await posts.create_post_once(
-        user_id=user_id, key=key, request_hash=_request_hash("posts", fields), **fields
+        return _post(await db.write("create_post", user_id=user_id, **fields), 201)
+    once = await db.write_once(
+        "create_post_once",
+        user_id=user_id,
+        key=key,
+        request_hash=_request_hash("posts", fields),
+        **fields,
     )
     return _post(once.body, once.status, once.replayed)
 
@@ -58,7 +62,7 @@ async def create_post(
 @bp.get("/<post_id:id>")
 @doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    return _post(await request.app.ctx.posts.get_post(post_id))
+    return _post(await request.app.ctx.db.read("get_post", post_id=post_id))
 
 
 @bp.patch("/<post_id:id>")
@@ -72,7 +76,8 @@ async def update_post(
     request: ApiRequest, post_id: int, body: PostUpdate, headers: PostUpdateHeaders
 ) -> HTTPResponse:
     version = _version(body.version, headers.version)
-    raw = await request.app.ctx.posts.update_post(
+    raw = await request.app.ctx.db.write(
+        "update_post",
         post_id=post_id,
         actor_id=request.ctx.user.id,
         version=version,
@@ -86,7 +91,7 @@ async def update_post(
 @bp.delete("/<post_id:id>")
 @doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
 async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    await request.app.ctx.posts.delete_post(post_id=post_id, actor_id=request.ctx.user.id)
+    await request.app.ctx.db.write("delete_post", post_id=post_id, actor_id=request.ctx.user.id)
     return no_content()
 
 
@@ -100,9 +105,16 @@ async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
 )
 async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery) -> HTTPResponse:
     cursors, scope = request.app.ctx.cursors, f"comments:{post_id}"
-    after = cursors.read(query.cursor, scope, "asc") if query.cursor else None
-    raw = await request.app.ctx.posts.list_comments(
-        post_id=post_id, limit=query.limit, offset=query.offset, after=after
+    after_created_at, after_id = (
+        cursors.read(query.cursor, scope, "asc") if query.cursor else (None, None)
+    )
+    raw = await request.app.ctx.db.read(
+        "list_comments",
+        post_id=post_id,
+        limit=query.limit,
+        offset=query.offset,
+        after_created_at=after_created_at,
+        after_id=after_id,
     )
     return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, "asc"))
 
@@ -114,11 +126,14 @@ async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery)
 async def create_comment(
     request: ApiRequest, post_id: int, body: CommentCreate, headers: CreateHeaders
 ) -> HTTPResponse:
-    posts, user_id, key = request.app.ctx.posts, request.ctx.user.id, headers.idempotency_key
+    db, user_id, key = request.app.ctx.db, request.ctx.user.id, headers.idempotency_key
     if key is None:
-        raw = await posts.create_comment(post_id=post_id, user_id=user_id, content=body.content)
+        raw = await db.write(
+            "create_comment", post_id=post_id, user_id=user_id, content=body.content
+        )
         return data(raw, 201)
-    once = await posts.create_comment_once(
+    once = await db.write_once(
+        "create_comment_once",
         post_id=post_id,
         user_id=user_id,
         key=key,

@@ -20,5 +20,5 @@ bp = Blueprint("prometheus")
     auth="basic",
 )
 async def scrape(request: ApiRequest) -> HTTPResponse:
-    metrics.record_pool(request.app.ctx.pool)  # this worker's pool figures as of now
+    request.app.ctx.pool.record_figures()  # this worker's pool figures as of now
     return HTTPResponse(metrics.scrape(), content_type=metrics.CONTENT_TYPE)
