@@ -12,13 +12,13 @@ from functools import partial
 from sanic import Sanic
 from sanic.config import Config
 
-from api import __version__, metrics, middleware, tracing
+from api import metrics, middleware, tracing
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
 from api.db import Db
-from api.docs import OAS_TAGS, SPEC_URI, UI_PREFIX, mount_swagger_ui
 from api.errors import render
 from api.mail import build_mailer
+from api.openapi import SPEC_URI, UI_PREFIX, describe
 from api.pages import Cursors
 from api.pool import create_pool, longest_call
 from api.ratelimit import RateLimiter
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> App:
         configure_logging=False,
     )
     _configure(app, settings)
-    _describe(app)
+    describe(app)  # the OpenAPI document's header, and the offline Swagger UI
     app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
     for module in (auth, users, posts, ops, probes, links, prometheus):
         app.blueprint(module.bp)
@@ -79,7 +79,7 @@ def _configure(app: App, settings: Settings) -> None:
         "X-RateLimit-Reset,Retry-After,ETag,Link,Idempotent-Replayed",
         # sanic-ext builds and serves the document at /v1/swagger/openapi.json; its own UIs
         # load their assets from CDNs (and Swagger's OAuth2 page at run time), so both are off
-        # and the UI comes from the swagger-ui-py package (mount_swagger_ui below).
+        # and the UI comes from the swagger-ui-py package (api/openapi.py).
         OAS_URL_PREFIX=UI_PREFIX,
         OAS_URI_TO_JSON=SPEC_URI,
         OAS_UI_DEFAULT=None,
@@ -87,21 +87,6 @@ def _configure(app: App, settings: Settings) -> None:
         OAS_UI_REDOC=False,
         OAS_AUTODOC=False,
     )
-
-
-def _describe(app: App) -> None:
-    """The OpenAPI document's header and the offline Swagger UI."""
-    openapi = app.ext.openapi
-    openapi.describe(
-        "GoSocial API",
-        version=__version__,
-        description="A social network: users, follows, posts, a feed.",
-    )
-    openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
-    openapi.add_security_scheme("basic", "http", scheme="basic")
-    for name, text in OAS_TAGS:  # declared up front: a fixed order, with descriptions
-        openapi.tag(name, text)
-    mount_swagger_ui(app)
 
 
 def _positive_bigint(value: str) -> int:

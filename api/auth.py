@@ -1,6 +1,6 @@
 """Who is calling: the bearer token's active user, or the ops routes' Basic credentials.
 
-Routes declare which with `doc(..., auth=...)` (api/docs.py), which calls these.
+Routes declare which with `@endpoint(..., auth=...)` (api/endpoint.py), which calls these.
 
 Who may do what to which resource is decided in SQL (db/schema/permissions.sql), not here.
 """

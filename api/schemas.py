@@ -1,9 +1,10 @@
 """Request and response models (the DTOs); request models reject unknown fields.
 
-The request models are the single source of the input rules: `api.docs.doc` validates with them
-and writes them into the OpenAPI document, so every bound OpenAPI 3.0 can state (lengths,
-patterns, ranges, enums) is stated here, as a constraint. What it cannot state (bytes rather
-than characters, case-insensitive duplicates) is a validator, and tests/fuzz_hooks.py lists it.
+The request models are the single source of the input rules: `@endpoint` (api/endpoint.py)
+validates with them and writes them into the OpenAPI document, so every bound OpenAPI 3.0 can
+state (lengths, patterns, ranges, enums) is stated here, as a constraint. What it cannot state
+(bytes rather than characters, case-insensitive duplicates) is a validator, and
+tests/fuzz_hooks.py lists it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The structure of `api/`, read from its source."""
+"""The structure of `api/`, read from its source: no import cycle, and sanic-ext reached from
+one module only."""
 
 from __future__ import annotations
 
@@ -85,3 +86,20 @@ def test_the_graph_is_read_from_the_source() -> None:
 
 def test_api_has_no_import_cycle() -> None:
     assert cycles(import_graph()) == []
+
+
+def test_sanic_ext_only_in_the_adapter() -> None:
+    """Only api/sanic_ext_adapter.py (pinned to the versions it was written for:
+    tests/test_sanic_ext_adapter.py) imports sanic-ext, whose OpenAPI internals it uses."""
+    importing = set()
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(module.split(".")[0] == "sanic_ext" for module in modules):
+                importing.add(name)
+    assert importing == {"api.sanic_ext_adapter"}

@@ -12,7 +12,7 @@ from sanic import Blueprint, HTTPResponse, json
 
 from api.auth import new_login, session_epoch, verified_login
 from api.context import ApiRequest, Context
-from api.docs import doc
+from api.endpoint import endpoint
 from api.errors import ApiError
 from api.mail import MailError
 from api.responses import data, no_content
@@ -35,7 +35,7 @@ log = logging.getLogger("gosocial.auth")
 
 
 @bp.post("/auth/register")
-@doc(
+@endpoint(
     "Register; the activation link is mailed",
     tag="auth",
     ok=(201, User),
@@ -75,7 +75,7 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
 
 
 @bp.put("/users/activate/<token:str>")
-@doc(
+@endpoint(
     "Activate an account with the mailed token",
     tag="auth",
     ok=(204, None),
@@ -92,7 +92,7 @@ async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
 
 
 @bp.post("/auth/login")
-@doc(
+@endpoint(
     "Log in with email and password",
     tag="auth",
     ok=(200, TokenPair),
@@ -122,7 +122,7 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
 
 
 @bp.post("/auth/refresh")
-@doc(
+@endpoint(
     "Exchange a refresh token for a new pair",
     tag="auth",
     ok=(200, TokenPair),
@@ -150,7 +150,7 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
 
 
 @bp.post("/auth/logout")
-@doc(
+@endpoint(
     "Revoke this login's refresh tokens",
     tag="auth",
     ok=(204, None),
@@ -174,7 +174,7 @@ _FORGOT_ANSWER = orjson.dumps(
 
 
 @bp.post("/auth/password/forgot")
-@doc(
+@endpoint(
     "Mail a password reset link (same answer whether or not the address is known)",
     tag="auth",
     ok=(202, Accepted),
@@ -213,7 +213,7 @@ async def _mail_reset(
 
 
 @bp.post("/auth/password/reset")
-@doc(
+@endpoint(
     "Set a new password with the mailed token; every session of the account ends",
     tag="auth",
     ok=(204, None),

@@ -13,7 +13,7 @@ import orjson
 from sanic import Blueprint, HTTPResponse
 
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 from api.errors import ApiError
 from api.responses import data, no_content
 from api.schemas import (
@@ -41,7 +41,7 @@ _ONCE: dict[str, Any] = {
 
 
 @bp.post("")
-@doc("Create a post", tag="posts", ok=(201, Post), **_ONCE)
+@endpoint("Create a post", tag="posts", ok=(201, Post), **_ONCE)
 async def create_post(
     request: ApiRequest, body: PostCreate, headers: CreateHeaders
 ) -> HTTPResponse:
@@ -60,13 +60,13 @@ async def create_post(
 
 
 @bp.get("/<post_id:id>")
-@doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
+@endpoint("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     return _post(await request.app.ctx.db.read("get_post", post_id=post_id))
 
 
 @bp.patch("/<post_id:id>")
-@doc(
+@endpoint(
     "Edit a post if `version` (or If-Match) is still current",
     tag="posts",
     ok=(200, Post),
@@ -89,14 +89,14 @@ async def update_post(
 
 
 @bp.delete("/<post_id:id>")
-@doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
+@endpoint("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
 async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
     await request.app.ctx.db.write("delete_post", post_id=post_id, actor_id=request.ctx.user.id)
     return no_content()
 
 
 @bp.get("/<post_id:id>/comments")
-@doc(
+@endpoint(
     "A post's comments, oldest first",
     tag="posts",
     ok=(200, Comment),
@@ -120,7 +120,7 @@ async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery)
 
 
 @bp.post("/<post_id:id>/comments")
-@doc(
+@endpoint(
     "Comment on a post", tag="posts", ok=(201, Comment), **{**_ONCE, "errors": (400, 404, 409, 422)}
 )
 async def create_comment(

@@ -7,13 +7,13 @@ from sanic import Blueprint, HTTPResponse
 
 from api import metrics
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 
 bp = Blueprint("prometheus")
 
 
 @bp.get("/metrics")
-@doc(
+@endpoint(
     "Prometheus metrics, summed over every worker process (text exposition format 0.0.4)",
     tag="ops",
     ok=(200, "text/plain; version=0.0.4"),

@@ -7,7 +7,7 @@ from sanic import Blueprint, HTTPResponse, json
 
 from api.auth import check_password, new_login
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 from api.responses import data, no_content
 from api.schemas import (
     FeedQuery,
@@ -27,7 +27,7 @@ PASSWORD_CHECKED = {
 
 
 @bp.get("/feed")
-@doc(
+@endpoint(
     "Posts of the caller and the users it follows",
     tag="users",
     ok=(200, Post),
@@ -56,13 +56,13 @@ async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
 
 
 @bp.get("/me")
-@doc("The caller's own profile, with its email", tag="users", ok=(200, User))
+@endpoint("The caller's own profile, with its email", tag="users", ok=(200, User))
 async def me(request: ApiRequest) -> HTTPResponse:
     return data(request.ctx.user.raw)
 
 
 @bp.put("/me/password")
-@doc(
+@endpoint(
     "Change the caller's password: a new token pair, every other session ended",
     tag="users",
     ok=(200, TokenPair),
@@ -84,7 +84,7 @@ async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTP
 
 
 @bp.delete("/me")
-@doc(
+@endpoint(
     "Delete the caller's account with its posts, comments, follows and tokens",
     tag="users",
     ok=(204, None),
@@ -100,7 +100,7 @@ async def delete_me(request: ApiRequest, body: PasswordBody) -> HTTPResponse:
 
 
 @bp.get("/<user_id:id>")
-@doc(
+@endpoint(
     "A user's profile (email for the user itself and admins)",
     tag="users",
     ok=(200, User),
@@ -121,14 +121,14 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
 
 
 @bp.put("/<user_id:id>/follow")
-@doc("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
+@endpoint("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
 async def follow(request: ApiRequest, user_id: int) -> HTTPResponse:
     await request.app.ctx.db.write("follow_user", follower_id=request.ctx.user.id, user_id=user_id)
     return no_content()
 
 
 @bp.put("/<user_id:id>/unfollow")
-@doc("Stop following a user", tag="users", ok=(204, None), errors=(404,))
+@endpoint("Stop following a user", tag="users", ok=(204, None), errors=(404,))
 async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
     await request.app.ctx.db.write(
         "unfollow_user", follower_id=request.ctx.user.id, user_id=user_id
@@ -137,7 +137,7 @@ async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
 
 
 @bp.put("/<user_id:id>/role")
-@doc(
+@endpoint(
     "Set a user's role (admins only)",
     tag="users",
     ok=(200, User),
