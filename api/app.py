@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> App:
     app: App = Sanic(
         "gosocial",
         ctx=ctx,
-        dumps=dumps,  # compact, times as API.md writes them
+        dumps=dumps,  # compact, times as docs/api.md "Conventions" writes them
         request_class=ApiRequest,  # type: ignore[arg-type]  # sanic types it for SimpleNamespace
         configure_logging=False,
     )

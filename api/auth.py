@@ -76,16 +76,16 @@ async def new_login(ctx: Context, user_id: int, epoch: int) -> TokenPair:
 async def verified_login(ctx: Context, email: str, password: str) -> asyncpg.Record | None:
     """The login row of `email` if `password` is its password, else None; `429` while throttled.
 
-    Throttling per account (API.md) is kept in PostgreSQL, not Redis: a password check reads
-    PostgreSQL anyway, so the count is up exactly when logins are, shared by every worker and
-    instance, with no fail-open gap while Redis is down (the rate limiter's fallback, a count
-    per process, would multiply LOGIN_MAX_FAILURES by the number of processes), for one more
-    round trip beside a bcrypt of ~250 ms. The attempt is counted before the password is
-    checked, so concurrent guesses cannot all get past the limit; the right password clears
-    the count. A throttled email is answered without a bcrypt, the same for known and unknown
-    emails; an unknown email is otherwise checked against a dummy hash, so it takes as long.
-    Every password check counts (login, and the current password of a change or a deletion), so
-    a stolen access token gives no more guesses than the login form.
+    Throttling per account (docs/api.md, login throttling) is kept in PostgreSQL, not Redis: a
+    password check reads PostgreSQL anyway, so the count is up exactly when logins are, shared
+    by every worker and instance, with no fail-open gap while Redis is down (the rate limiter's
+    fallback, a count per process, would multiply LOGIN_MAX_FAILURES by the number of
+    processes), for one more round trip beside a bcrypt of ~250 ms. The attempt is counted
+    before the password is checked, so concurrent guesses cannot all get past the limit; the
+    right password clears the count. A throttled email is answered without a bcrypt, the same
+    for known and unknown emails; an unknown email is otherwise checked against a dummy hash,
+    so it takes as long. Every password check counts (login, and the current password of a
+    change or a deletion), so a stolen access token gives no more guesses than the login form.
     """
     settings = ctx.settings
     wait = await ctx.db.value(

@@ -1,4 +1,4 @@
-"""Every Prometheus metric of the service (API.md "Metrics"), and the scrape of `/metrics`.
+"""Every Prometheus metric of the service (docs/api.md, metrics), and the scrape of `/metrics`.
 
 Sanic serves from several worker processes, so the metrics use prometheus-client's
 multiprocess mode: each worker writes its values to files in PROMETHEUS_MULTIPROC_DIR, and a
@@ -28,7 +28,7 @@ from prometheus_client import (
 )
 
 DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"  # api/__main__.py sets it up before the workers start
-# API.md's; generate_latest writes this format (names and labels are plain ASCII here).
+# The contract's format; generate_latest writes it (names and labels are plain ASCII here).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 UNMATCHED = "unmatched"  # the route label of a request no route matched (404, 405, 400)
 

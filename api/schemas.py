@@ -40,7 +40,8 @@ RFC3339 = (
 )
 # A mailed link's token (activation, password reset): api.security.new_link_token's alphabet.
 LINK_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"
-# Printable ASCII (API.md); no space at either end, which HTTP would strip in transit.
+# Printable ASCII (docs/api.md, idempotency); no space at either end, which HTTP would strip in
+# transit.
 IDEMPOTENCY_KEY = r"^[!-~]([ -~]*[!-~])?$"
 
 

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     # The sweeper's period (api/sweeper.py): expired invitations, idempotency keys past 24 h,
     # passed login-throttle windows.
     invitation_sweep_interval: float = Field(300.0, gt=0)
-    # Login throttling per account (API.md): this many failed logins for one email within the
+    # Login throttling per account (docs/api.md): this many failed logins for one email within the
     # window (seconds, from the first failure), and every login for it answers 429 until then.
     login_max_failures: int = Field(5, ge=1)
     login_throttle_window: int = Field(900, ge=1)

@@ -1,6 +1,6 @@
 """Posts, version-checked edits and comments. Ownership and role rules live in the functions.
 
-Creation takes an Idempotency-Key (API.md): with one, api.*_once creates the row and keeps its
+Creation takes an Idempotency-Key (docs/api.md): with one, api.*_once creates the row and keeps its
 answer in one transaction, or answers the kept one again (`Idempotent-Replayed: true`).
 """
 
@@ -144,7 +144,7 @@ async def create_comment(
 
 
 def _post(raw: str, status: int = 200, replayed: bool = False) -> HTTPResponse:
-    """A post, with `ETag: "<version>"` for the client to send back in If-Match (API.md)."""
+    """A post, with `ETag: "<version>"` for the client to send back in If-Match."""
     headers = {"ETag": f'"{orjson.loads(raw)["version"]}"'}
     if replayed:
         headers[REPLAYED] = "true"

@@ -113,7 +113,7 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
         return data(me.raw)
     ctx = request.app.ctx
     raw = request.ctx.also_raw or (await ctx.cache.fill(user_id, ctx.db.session_user)).raw
-    if me.role == "admin":  # API.md: email for the user itself and admins
+    if me.role == "admin":  # docs/api.md "Shapes": email for itself and admins
         return data(raw)
     user = orjson.loads(raw)
     del user["email"]
