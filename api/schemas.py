@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -199,12 +199,15 @@ class PostCreate(Body):
     tags: Tags = []
 
 
+def _one_change_at_least(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """`anyOf` one of the fields to change required: every field but `version`."""
+    schema["anyOf"] = [{"required": [f]} for f in schema["properties"] if f != "version"]
+
+
 class PostUpdate(Body):
     # At least one field to change (api.update_post refuses an update of nothing): documented
     # here so clients and generated tests know it.
-    model_config = ConfigDict(
-        json_schema_extra={"anyOf": [{"required": [f]} for f in ("title", "content", "tags")]}
-    )
+    model_config = ConfigDict(json_schema_extra=_one_change_at_least)
 
     title: Title | None = None
     content: Content | None = None

@@ -81,9 +81,8 @@ async def update_post(
         post_id=post_id,
         actor_id=request.ctx.user.id,
         version=version,
-        title=body.title,
-        content=body.content,
-        tags=body.tags,
+        # Every other field of the body, by name (None: unchanged), as api.update_post takes it.
+        **body.model_dump(exclude={"version"}),
     )
     return _post(raw)
 
