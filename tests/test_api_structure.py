@@ -1,9 +1,11 @@
-"""The structure of `api/`, read from its source: no import cycle, and sanic-ext reached from
-one module only."""
+"""The structure of `api/`, read from its source: no import cycle, sanic-ext reached from one
+module only, and every generic call of an api.* function (api/db.py) naming a function and
+parameters the SQL has."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,3 +105,62 @@ def test_sanic_ext_only_in_the_adapter() -> None:
             if any(module.split(".")[0] == "sanic_ext" for module in modules):
                 importing.add(name)
     assert importing == {"api.sanic_ext_adapter"}
+
+
+# --------------------------------------------------------------------------------------------
+# The generic calls of api.* functions (api/db.py) against the functions' SQL
+
+DB_METHODS = {"value", "row", "read", "write", "write_once"}  # api.db.Db's calls
+_CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+api\.(\w+)\s*\(", re.I)
+
+
+def sql_functions() -> dict[str, set[str]]:
+    """Each api.* function's parameter names, from the scripts that deploy them."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "db").rglob("*.sql"):
+        if {"revert", "verify", "reworked", "tests"} & set(path.relative_to(ROOT).parts):
+            continue
+        text = path.read_text()
+        for match in _CREATE.finditer(text):
+            depth, end = 1, match.end()
+            while depth:  # to the parenthesis closing the parameter list (`text[]` nests none)
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            params = re.findall(r"\b(p_\w+)\s", text[match.end() : end])
+            found.setdefault(match[1], set()).update(params)
+    return found
+
+
+def db_calls() -> list[tuple[str, str, set[str]]]:
+    """(where, function, keyword arguments) of every `<...>.db.<call>("f", a=...)` and
+    `Db.<call>` in api/, and of `partial(<...>.db.value, "f")`."""
+    calls = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func, first = node.func, node.args[0]
+            if isinstance(func, ast.Name) and func.id == "partial" and len(node.args) > 1:
+                func, first = node.args[0], node.args[1]
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in DB_METHODS
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and ast.unparse(func.value).split(".")[-1] in ("db", "self")
+            ):
+                named = {kw.arg for kw in node.keywords if kw.arg and kw.arg != "current"}
+                calls.append((f"{name}:{node.lineno}", first.value, named))
+    return calls
+
+
+def test_every_call_names_a_function_and_its_parameters() -> None:
+    """What mypy cannot see through the generic call, read from the source: each called api.*
+    function exists, and each keyword is one of its `p_` parameters (PostgreSQL would refuse
+    it at run time with 42883)."""
+    functions, calls = sql_functions(), db_calls()
+    assert len(calls) > 20 and "update_post" in functions
+    for where, function, named in calls:
+        assert function in functions, f"{where}: no api.{function} in db/"
+        unknown = {f"p_{name}" for name in named} - functions[function]
+        assert not unknown, f"{where}: api.{function} has no {sorted(unknown)}"
