@@ -7,20 +7,22 @@ import contextlib
 import logging
 import math
 import signal
+from functools import partial
 
 from sanic import Sanic
 from sanic.config import Config
 
-from api import __version__, metrics, middleware, tracing
+from api import metrics, middleware, tracing
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
-from api.db import Posts, RefreshTokens, Users, create_pool, longest_call
-from api.docs import OAS_TAGS, SPEC_URI, UI_PREFIX, mount_swagger_ui
+from api.db import Db
 from api.errors import render
 from api.mail import build_mailer
+from api.openapi import SPEC_URI, UI_PREFIX, describe
 from api.pages import Cursors
+from api.pool import create_pool, longest_call
 from api.ratelimit import RateLimiter
-from api.replicas import Reads
+from api.replica_reads import ReplicaReads
 from api.responses import dumps
 from api.routes import auth, links, ops, posts, probes, prometheus, users
 from api.security import Passwords, Tokens
@@ -45,12 +47,12 @@ def create_app(settings: Settings | None = None) -> App:
     app: App = Sanic(
         "gosocial",
         ctx=ctx,
-        dumps=dumps,  # compact, times as API.md writes them
+        dumps=dumps,  # compact, times as docs/api.md "Conventions" writes them
         request_class=ApiRequest,  # type: ignore[arg-type]  # sanic types it for SimpleNamespace
         configure_logging=False,
     )
     _configure(app, settings)
-    _describe(app)
+    describe(app)  # the OpenAPI document's header, and the offline Swagger UI
     app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
     for module in (auth, users, posts, ops, probes, links, prometheus):
         app.blueprint(module.bp)
@@ -77,7 +79,7 @@ def _configure(app: App, settings: Settings) -> None:
         "X-RateLimit-Reset,Retry-After,ETag,Link,Idempotent-Replayed",
         # sanic-ext builds and serves the document at /v1/swagger/openapi.json; its own UIs
         # load their assets from CDNs (and Swagger's OAuth2 page at run time), so both are off
-        # and the UI comes from the swagger-ui-py package (mount_swagger_ui below).
+        # and the UI comes from the swagger-ui-py package (api/openapi.py).
         OAS_URL_PREFIX=UI_PREFIX,
         OAS_URI_TO_JSON=SPEC_URI,
         OAS_UI_DEFAULT=None,
@@ -85,21 +87,6 @@ def _configure(app: App, settings: Settings) -> None:
         OAS_UI_REDOC=False,
         OAS_AUTODOC=False,
     )
-
-
-def _describe(app: App) -> None:
-    """The OpenAPI document's header and the offline Swagger UI."""
-    openapi = app.ext.openapi
-    openapi.describe(
-        "GoSocial API",
-        version=__version__,
-        description="A social network: users, follows, posts, a feed.",
-    )
-    openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
-    openapi.add_security_scheme("basic", "http", scheme="basic")
-    for name, text in OAS_TAGS:  # declared up front: a fixed order, with descriptions
-        openapi.tag(name, text)
-    mount_swagger_ui(app)
 
 
 def _positive_bigint(value: str) -> int:
@@ -119,29 +106,27 @@ async def open_resources(app: App) -> None:
     if settings.database_read_url:
         # No connection at start: the service starts, and reads fall back, with replicas down.
         replica = await create_pool(settings, settings.database_read_url, min_size=0)
-        ctx.pool.keep_position = ctx.cache.keep_position
-    ctx.reads = Reads(ctx.pool, replica)
+    ctx.reads = ReplicaReads(ctx.pool, replica, ctx.cache)
     if settings.rate_limit_enabled:
         ctx.limiter = RateLimiter(
             ctx.redis, settings.rate_limit_requests, settings.rate_limit_window
         )
-    ctx.users, ctx.posts = Users(ctx.pool, ctx.reads), Posts(ctx.pool, ctx.reads)
-    ctx.refresh_tokens = RefreshTokens(ctx.pool)
+    ctx.db = Db(ctx.pool, ctx.reads)
 
 
 async def start_loops(app: App) -> None:
     ctx = app.ctx
     jobs = {
-        "users whose invitation expired": ctx.users.purge_expired_invitations,
-        "idempotency keys past 24 h": ctx.posts.purge_idempotency_keys,
-        "passed login-throttle windows": ctx.users.purge_login_failures,
+        "users whose invitation expired": partial(ctx.db.value, "purge_expired_invitations"),
+        "idempotency keys past 24 h": partial(ctx.db.value, "purge_idempotency_keys"),
+        "passed login-throttle windows": partial(ctx.db.value, "purge_login_failures"),
     }
     # Plain tasks, not app.add_task: Sanic cancels its own at the stop signal and logs a warning
     # for each; these are cancelled and awaited by stop_loops instead.
     ctx.loops = [
         asyncio.create_task(sweep(jobs, ctx.settings.invitation_sweep_interval)),
         asyncio.create_task(drain_fanout(ctx.settings)),
-        asyncio.create_task(metrics.keep_pool_figures(ctx.pool)),
+        asyncio.create_task(ctx.pool.keep_figures()),
     ]
     _stop_on_first_signal(app)
 

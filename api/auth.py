@@ -1,6 +1,6 @@
 """Who is calling: the bearer token's active user, or the ops routes' Basic credentials.
 
-Routes declare which with `doc(..., auth=...)` (api/docs.py), which calls these.
+Routes declare which with `@endpoint(..., auth=...)` (api/endpoint.py), which calls these.
 
 Who may do what to which resource is decided in SQL (db/schema/permissions.sql), not here.
 """
@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from api import metrics, replicas
+from api import metrics
 from api.context import ApiRequest, Context, CurrentUser
 from api.errors import ApiError
 from api.security import TokenPair, basic_auth_ok, token_hash
@@ -33,14 +33,11 @@ async def current_user(request: ApiRequest, also: int | None = None) -> CurrentU
         raise _unauthenticated()
     user_id = bearer.user_id
     ids = (user_id,) if also is None or also == user_id else (user_id, also)
-    writer = user_id if ctx.reads.replica is not None else None
-    cached, positions = await ctx.cache.peek_with_position(writer, *ids)
-    replicas.caller.set(user_id)
-    replicas.positions.set(positions)
+    cached = await ctx.reads.peek_users(user_id, *ids)  # and what its reads must find
     also_cached = cached[1] if len(cached) > 1 else None
     request.ctx.also_raw = also_cached.raw if also_cached else None
     try:
-        entry = cached[0] or await ctx.cache.fill(user_id, ctx.users.get_session_user)
+        entry = cached[0] or await ctx.cache.fill(user_id, ctx.db.session_user)
     except asyncpg.PostgresError as exc:
         if exc.sqlstate != "SN404":
             raise
@@ -56,7 +53,7 @@ async def session_epoch(ctx: Context, user_id: int) -> int:
     """The user's token epoch, through the user cache (warming it for the next request);
     `401` when the user is gone."""
     try:
-        return (await ctx.cache.get(user_id, ctx.users.get_session_user)).epoch
+        return (await ctx.cache.get(user_id, ctx.db.session_user)).epoch
     except asyncpg.PostgresError as exc:
         if exc.sqlstate != "SN404":
             raise
@@ -66,7 +63,8 @@ async def session_epoch(ctx: Context, user_id: int) -> int:
 async def new_login(ctx: Context, user_id: int, epoch: int) -> TokenPair:
     """A token pair of a new login (its own refresh token family) in token epoch `epoch`."""
     pair = ctx.tokens.pair(user_id, epoch)
-    await ctx.refresh_tokens.issue_refresh_token(
+    await ctx.db.value(
+        "issue_refresh_token",
         user_id=user_id,
         token_hash=token_hash(pair.refresh_token),
         family_id=uuid.uuid4(),
@@ -78,19 +76,20 @@ async def new_login(ctx: Context, user_id: int, epoch: int) -> TokenPair:
 async def verified_login(ctx: Context, email: str, password: str) -> asyncpg.Record | None:
     """The login row of `email` if `password` is its password, else None; `429` while throttled.
 
-    Throttling per account (API.md) is kept in PostgreSQL, not Redis: a password check reads
-    PostgreSQL anyway, so the count is up exactly when logins are, shared by every worker and
-    instance, with no fail-open gap while Redis is down (the rate limiter's fallback, a count
-    per process, would multiply LOGIN_MAX_FAILURES by the number of processes), for one more
-    round trip beside a bcrypt of ~250 ms. The attempt is counted before the password is
-    checked, so concurrent guesses cannot all get past the limit; the right password clears
-    the count. A throttled email is answered without a bcrypt, the same for known and unknown
-    emails; an unknown email is otherwise checked against a dummy hash, so it takes as long.
-    Every password check counts (login, and the current password of a change or a deletion), so
-    a stolen access token gives no more guesses than the login form.
+    Throttling per account (docs/api.md, login throttling) is kept in PostgreSQL, not Redis: a
+    password check reads PostgreSQL anyway, so the count is up exactly when logins are, shared
+    by every worker and instance, with no fail-open gap while Redis is down (the rate limiter's
+    fallback, a count per process, would multiply LOGIN_MAX_FAILURES by the number of
+    processes), for one more round trip beside a bcrypt of ~250 ms. The attempt is counted
+    before the password is checked, so concurrent guesses cannot all get past the limit; the
+    right password clears the count. A throttled email is answered without a bcrypt, the same
+    for known and unknown emails; an unknown email is otherwise checked against a dummy hash,
+    so it takes as long. Every password check counts (login, and the current password of a
+    change or a deletion), so a stolen access token gives no more guesses than the login form.
     """
     settings = ctx.settings
-    wait = await ctx.users.login_attempt(
+    wait = await ctx.db.value(
+        "login_attempt",
         email=email,
         max_failures=settings.login_max_failures,
         window=timedelta(seconds=settings.login_throttle_window),
@@ -102,10 +101,10 @@ async def verified_login(ctx: Context, email: str, password: str) -> asyncpg.Rec
             "too many failed logins for this account; try again later",
             headers={"Retry-After": str(wait)},
         )
-    row = await ctx.users.get_login(email)
+    row = await ctx.db.row("get_login", email=email)
     if not await ctx.passwords.check(password, row["password_hash"] if row else None):
         return None
-    await ctx.users.login_succeeded(email)
+    await ctx.db.value("login_succeeded", email=email)
     return row
 
 

@@ -15,29 +15,18 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from api import metrics
-from api.replicas import REMEMBER, Positions
-
-LATEST = "lsn-latest"
-# Positions of concurrent writes arrive in any order: keep the highest.
-_KEEP_MAX = """
-local kept = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > kept then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-else
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-end
-"""
 
 # A miss reads the key before it loads the user and stores the entry only if the key still
 # holds what it read (compare and set). `forget` writes a tombstone of its own, so a load that
@@ -163,26 +152,22 @@ class UserCache:
 
     async def peek(self, *user_ids: int) -> list[CachedUser | None]:
         """What Redis holds for these users, in one round trip (None: a miss or no Redis)."""
-        return (await self.peek_with_position(None, *user_ids))[0]
+        return (await self.peek_with((), *user_ids))[0]
 
-    async def peek_with_position(
-        self, writer: int | None, *user_ids: int
-    ) -> tuple[list[CachedUser | None], Positions]:
-        """`peek`, and in the same round trip the WAL positions a read on a replica needs:
-        `writer`'s last write and the latest of anyone's (api/replicas.py); unknown without
-        Redis, or when no `writer` is asked about."""
+    async def peek_with(
+        self, keys: Sequence[str], *user_ids: int
+    ) -> tuple[list[CachedUser | None], list[bytes | None] | None]:
+        """`peek`, and in the same round trip the values of other `keys` (for a caller that
+        owns them: api/replica_reads.py); None for those when Redis cannot tell."""
         redis = self._live()
         if redis is None or (self._unforgotten and not await self._forget_all()):
-            return [None] * len(user_ids), Positions()
-        keys = [user_key(i) for i in user_ids]
-        if writer is not None:
-            keys += [f"lsn-{writer}", LATEST]
+            return [None] * len(user_ids), None
         try:
             # bytes: the client is made without decode_responses
-            found = cast(list[bytes | None], await redis.mget(keys))
+            found = cast(list[bytes | None], await redis.mget([*map(user_key, user_ids), *keys]))
         except (RedisError, OSError) as exc:
             self._fail(exc)
-            return [None] * len(user_ids), Positions()
+            return [None] * len(user_ids), None
         self._breaker.ok()
         users = [CachedUser.decode(value) for value in found[: len(user_ids)]]
         hits = sum(user is not None for user in users)
@@ -192,22 +177,17 @@ class UserCache:
             metrics.CACHE_HITS.inc(hits)
         if len(users) > hits:
             metrics.CACHE_MISSES.inc(len(users) - hits)
-        if writer is None:
-            return users, Positions()
-        own, latest = (int(raw or 0) for raw in found[-2:])
-        return users, Positions(own, latest)
+        return users, found[len(user_ids) :]
 
-    async def keep_position(self, writer: int, lsn: int) -> None:
-        """Keep the WAL position after `writer`'s write, as its own and (when higher) as the
-        latest, for replicas.REMEMBER seconds. If Redis fails here, its breaker opens and reads
-        go to the primary until it closes."""
+    async def send(self, commands: Callable[[Pipeline], object]) -> None:
+        """Send what `commands` queues on a pipeline, under this cache's breaker: a Redis that
+        fails here opens it, so `peek_with` answers None for a while (api/replica_reads.py)."""
         redis = self._live()
         if redis is None:
             return
         try:
             async with redis.pipeline(transaction=False) as pipe:
-                pipe.set(f"lsn-{writer}", lsn, ex=REMEMBER)
-                pipe.eval(_KEEP_MAX, 1, LATEST, lsn, REMEMBER)
+                commands(pipe)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             self._fail(exc)

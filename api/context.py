@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from redis.asyncio import Redis
@@ -17,15 +17,14 @@ from sanic import Request, Sanic
 from sanic.config import Config
 
 from api.cache import UserCache
-from api.db import Pool, Posts, RefreshTokens, Users
+from api.db import Db
 from api.mail import Mailer
+from api.pages import Cursors
+from api.pool import Pool
 from api.ratelimit import RateLimiter
-from api.replicas import Reads
+from api.replica_reads import ReplicaReads
 from api.security import Passwords, Tokens
 from api.settings import Settings
-
-if TYPE_CHECKING:
-    from api.pages import Cursors
 
 
 @dataclass
@@ -50,10 +49,8 @@ class Context:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     pool: Pool = field(init=False)
     cache: UserCache = field(init=False)
-    reads: Reads = field(init=False)
-    users: Users = field(init=False)
-    posts: Posts = field(init=False)
-    refresh_tokens: RefreshTokens = field(init=False)
+    reads: ReplicaReads = field(init=False)
+    db: Db = field(init=False)  # the api.* functions
     # OpenTelemetry's, when tracing is on (api/tracing.py)
     tracer: Any = None
     tracer_provider: Any = None

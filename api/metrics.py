@@ -1,4 +1,4 @@
-"""Every Prometheus metric of the service (API.md "Metrics"), and the scrape of `/metrics`.
+"""Every Prometheus metric of the service (docs/api.md, metrics), and the scrape of `/metrics`.
 
 Sanic serves from several worker processes, so the metrics use prometheus-client's
 multiprocess mode: each worker writes its values to files in PROMETHEUS_MULTIPROC_DIR, and a
@@ -13,9 +13,7 @@ The `process_*` figures come from the process collector of the worker that answe
 
 from __future__ import annotations
 
-import asyncio
 import os
-from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
@@ -29,11 +27,8 @@ from prometheus_client import (
     multiprocess,
 )
 
-if TYPE_CHECKING:
-    from api.db import Pool
-
 DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"  # api/__main__.py sets it up before the workers start
-# API.md's; generate_latest writes this format (names and labels are plain ASCII here).
+# The contract's format; generate_latest writes it (names and labels are plain ASCII here).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 UNMATCHED = "unmatched"  # the route label of a request no route matched (404, 405, 400)
 
@@ -49,7 +44,8 @@ HTTP_DURATION = Histogram(
     # Most answers take a few milliseconds: fine buckets there, coarse ones up to the timeout.
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-# Gauges: each worker sets its own pool's figures; a scrape adds those of the live workers.
+# Gauges: each worker sets its own pool's figures (api.pool.Pool.record_figures); a scrape
+# adds those of the live workers.
 DB_POOL_CONNECTIONS = Gauge(
     "gosocial_db_pool_connections",
     "Connections of the database pools, by state.",
@@ -123,20 +119,6 @@ def scrape() -> bytes:
     multiprocess.MultiProcessCollector(registry)
     ProcessCollector(registry=registry)
     return generate_latest(registry)
-
-
-async def keep_pool_figures(pool: Pool, interval: float = 1.0) -> None:
-    """Copy the pool's figures into the gauges every `interval` seconds (a scrape also does)."""
-    while True:
-        record_pool(pool)
-        await asyncio.sleep(interval)
-
-
-def record_pool(pool: Pool) -> None:
-    figures = pool.figures()
-    DB_POOL_CONNECTIONS.labels("idle").set(figures["idle"])
-    DB_POOL_CONNECTIONS.labels("in_use").set(figures["in_use"])
-    DB_POOL_WAITING.set(figures["waiting"])
 
 
 def worker_stopped() -> None:

@@ -14,9 +14,9 @@ from sanic.response import BaseHTTPResponse
 
 from api import metrics
 from api.context import ApiRequest, Context
+from api.endpoint import limited
 from api.errors import ApiError
 from api.logs import safe_path
-from api.routes import probes
 from api.settings import Settings
 
 access_log = logging.getLogger("gosocial.access")
@@ -32,7 +32,7 @@ def install(app: Sanic[Config, Context]) -> None:
         request.ctx.started = time.perf_counter()
         given = request.headers.get("x-request-id", "")
         request.ctx.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        if ctx.limiter is None or request.path in probes.PATHS:
+        if ctx.limiter is None or not limited(request.route):  # as the route declares
             return
         verdict = await ctx.limiter.hit(client_ip(request, settings))
         request.ctx.rate_headers = verdict.headers()

@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sanic_ext.extensions.openapi.builders import SpecificationBuilder
-
 from api.app import create_app
+from api.sanic_ext_adapter import build_document as built
 from api.settings import Settings
 
 
@@ -23,22 +22,23 @@ def build_document() -> dict[str, Any]:
     """The OpenAPI document of a freshly built app (call once per process: sanic-ext's
     specification is a process-wide singleton)."""
     # Development defaults: the document does not depend on secrets, mailers or databases.
-    app = create_app(Settings(_env_file=None, env="development", mailer="console"))
-    app.router.finalize()  # the route groups sanic-ext walks exist only once finalized
-    for listener in app.blueprints["openapi"]._future_listeners:
-        if listener.event == "before_server_start":
-            listener.listener(app)  # type: ignore[call-arg]  # sanic-ext's build_spec: operations and path parameters
-    return SpecificationBuilder().build(app).serialize()
+    return built(create_app(Settings(_env_file=None, env="development", mailer="console")))
 
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def render(document: dict[str, Any]) -> str:
-    """Stable text: the router hands routes out in no fixed order, so paths are sorted."""
+    """Stable text: the router hands routes out in no fixed order, and components are
+    registered in the order modules are imported, so paths and schemas are sorted."""
     paths = document.get("paths", {})
+    components = document.get("components", {})
+    if "schemas" in components:
+        schemas = components["schemas"]
+        components = {**components, "schemas": {name: schemas[name] for name in sorted(schemas)}}
     document = {
         **document,
+        "components": components,
         "paths": {
             path: dict(
                 sorted(

@@ -12,11 +12,12 @@ import binascii
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from sanic import Request
 
-from api.context import ApiRequest
 from api.errors import ApiError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,7 +52,7 @@ class Cursors:
         return position
 
     def next_link(
-        self, request: ApiRequest, raw: str, limit: int, scope: str, sort: str
+        self, request: Request[Any, Any], raw: str, limit: int, scope: str, sort: str
     ) -> dict[str, str]:
         """`Link: <same query, cursor=after the last item>; rel="next"` for a full page; no
         header for a shorter one (there is no next page)."""

@@ -22,9 +22,9 @@ def no_content() -> HTTPResponse:
 
 
 def rfc3339(moment: datetime) -> str:
-    """API.md: RFC 3339 in UTC with exactly six fractional digits, as social.time_json writes
-    them (orjson and isoformat() drop a zero fraction; Python 3.10 parses 3 or 6 digits only).
-    A naive datetime is taken as UTC."""
+    """docs/api.md "Conventions": RFC 3339 in UTC with exactly six fractional digits, as
+    social.time_json writes them (orjson and isoformat() drop a zero fraction; Python 3.10
+    parses 3 or 6 digits only). A naive datetime is taken as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

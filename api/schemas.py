@@ -1,16 +1,17 @@
 """Request and response models (the DTOs); request models reject unknown fields.
 
-The request models are the single source of the input rules: `api.docs.doc` validates with them
-and writes them into the OpenAPI document, so every bound OpenAPI 3.0 can state (lengths,
-patterns, ranges, enums) is stated here, as a constraint. What it cannot state (bytes rather
-than characters, case-insensitive duplicates) is a validator, and tests/fuzz_hooks.py lists it.
+The request models are the single source of the input rules: `@endpoint` (api/endpoint.py)
+validates with them and writes them into the OpenAPI document, so every bound OpenAPI 3.0 can
+state (lengths, patterns, ranges, enums) is stated here, as a constraint. What it cannot state
+(bytes rather than characters, case-insensitive duplicates) is a validator, and
+tests/fuzz_hooks.py lists it.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -39,7 +40,8 @@ RFC3339 = (
 )
 # A mailed link's token (activation, password reset): api.security.new_link_token's alphabet.
 LINK_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"
-# Printable ASCII (API.md); no space at either end, which HTTP would strip in transit.
+# Printable ASCII (docs/api.md, idempotency); no space at either end, which HTTP would strip in
+# transit.
 IDEMPOTENCY_KEY = r"^[!-~]([ -~]*[!-~])?$"
 
 
@@ -197,12 +199,15 @@ class PostCreate(Body):
     tags: Tags = []
 
 
+def _one_change_at_least(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """`anyOf` one of the fields to change required: every field but `version`."""
+    schema["anyOf"] = [{"required": [f]} for f in schema["properties"] if f != "version"]
+
+
 class PostUpdate(Body):
     # At least one field to change (api.update_post refuses an update of nothing): documented
     # here so clients and generated tests know it.
-    model_config = ConfigDict(
-        json_schema_extra={"anyOf": [{"required": [f]} for f in ("title", "content", "tags")]}
-    )
+    model_config = ConfigDict(json_schema_extra=_one_change_at_least)
 
     title: Title | None = None
     content: Content | None = None

@@ -22,12 +22,12 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
 
     database_url: str = "postgresql://gosocial@127.0.0.1:55432/gosocial"
-    # Replicas for the read-only calls (api/replicas.py); empty: everything on DATABASE_URL.
+    # Replicas for the read-only calls (api/replica_reads.py); empty: everything on DATABASE_URL.
     database_read_url: str = ""
     db_pool_min: int = Field(2, ge=0)
     db_pool_max: int = Field(20, ge=1)
     db_query_timeout: float = Field(5.0, gt=0)
-    # DATABASE_URL is PgBouncer in transaction mode (api/db.py create_pool says what changes).
+    # DATABASE_URL is PgBouncer in transaction mode (api/pool.py create_pool says what changes).
     db_pgbouncer: bool = False
 
     # Empty: no cache and an in-process rate limiter.
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     # The sweeper's period (api/sweeper.py): expired invitations, idempotency keys past 24 h,
     # passed login-throttle windows.
     invitation_sweep_interval: float = Field(300.0, gt=0)
-    # Login throttling per account (API.md): this many failed logins for one email within the
+    # Login throttling per account (docs/api.md): this many failed logins for one email within the
     # window (seconds, from the first failure), and every login for it answers 429 until then.
     login_max_failures: int = Field(5, ge=1)
     login_throttle_window: int = Field(900, ge=1)

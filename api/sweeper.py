@@ -23,7 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 
-from api.db import connect, fan_out_queued
+from api.db import fan_out_queued
+from api.pool import connect
 from api.settings import Settings
 
 log = logging.getLogger("gosocial.sweeper")

@@ -250,18 +250,16 @@ def access_claims(user_id: int, **override: object) -> dict[str, object]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-POST_KEYS = {
-    "id",
-    "user_id",
-    "title",
-    "content",
-    "tags",
-    "version",
-    "created_at",
-    "updated_at",
-    "comments_count",
-    "user",
-}
+def _post_keys() -> frozenset[str]:
+    """A post's keys as documented: the fields of api/schemas.py's Post, so that a field added
+    there and in SQL needs no list here; the HTTP tests check the service's JSON has exactly
+    these."""
+    from api.schemas import Post  # here, not at the top: this block is the post's keys only
+
+    return frozenset(field.alias or name for name, field in Post.model_fields.items())
+
+
+POST_KEYS = _post_keys()
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sanic import Blueprint, HTTPResponse, json
 
 from api.auth import new_login, session_epoch, verified_login
 from api.context import ApiRequest, Context
-from api.docs import doc
+from api.endpoint import endpoint
 from api.errors import ApiError
 from api.mail import MailError
 from api.responses import data, no_content
@@ -35,7 +35,7 @@ log = logging.getLogger("gosocial.auth")
 
 
 @bp.post("/auth/register")
-@doc(
+@endpoint(
     "Register; the activation link is mailed",
     tag="auth",
     ok=(201, User),
@@ -46,7 +46,8 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
     ctx = request.app.ctx
     token = new_link_token()
     ttl = timedelta(seconds=ctx.settings.invitation_ttl)
-    raw = await ctx.users.register_user(
+    raw = await ctx.db.value(
+        "register_user",
         username=body.username,
         email=body.email,
         password_hash=await ctx.passwords.hash(body.password),
@@ -65,7 +66,7 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
         # Compensation: without the mail the account could never be activated; remove it so the
         # username and email are free again. If this delete fails too, the sweeper removes it.
         log.exception("invitation mail to user %s failed; removing the user", user_id)
-        await ctx.users.delete_user(user_id)
+        await ctx.db.value("delete_user", user_id=user_id)
         await ctx.cache.forget(user_id)
         raise ApiError(
             500, "the activation email could not be sent; please try again later"
@@ -74,7 +75,7 @@ async def register(request: ApiRequest, body: RegisterBody) -> HTTPResponse:
 
 
 @bp.put("/users/activate/<token:str>")
-@doc(
+@endpoint(
     "Activate an account with the mailed token",
     tag="auth",
     ok=(204, None),
@@ -85,13 +86,13 @@ async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
     ctx = request.app.ctx
     if not re.fullmatch(LINK_TOKEN, token):
         raise ApiError(404, "invitation not found or expired")
-    user_id = await ctx.users.activate_user(token_hash(token))
+    user_id = await ctx.db.value("activate_user", token_hash=token_hash(token))
     await ctx.cache.forget(user_id)
     return no_content()
 
 
 @bp.post("/auth/login")
-@doc(
+@endpoint(
     "Log in with email and password",
     tag="auth",
     ok=(200, TokenPair),
@@ -110,7 +111,8 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     if ctx.passwords.outdated(row["password_hash"]):
         # The only moment the password is known: store it again at BCRYPT_COST (unless it
         # changed meanwhile).
-        await ctx.users.rehash_password(
+        await ctx.db.value(
+            "rehash_password",
             user_id=row["user_id"],
             old_hash=row["password_hash"],
             new_hash=await ctx.passwords.hash(body.password),
@@ -120,7 +122,7 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
 
 
 @bp.post("/auth/refresh")
-@doc(
+@endpoint(
     "Exchange a refresh token for a new pair",
     tag="auth",
     ok=(200, TokenPair),
@@ -136,7 +138,8 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
         raise ApiError(401, "invalid refresh token")
     user_id = bearer.user_id
     pair = ctx.tokens.pair(user_id, bearer.epoch)
-    rotated = await ctx.refresh_tokens.rotate_refresh_token(
+    rotated = await ctx.db.value(
+        "rotate_refresh_token",
         old_hash=token_hash(body.refresh_token),
         new_hash=token_hash(pair.refresh_token),
         ttl=timedelta(seconds=ctx.tokens.refresh_ttl),
@@ -147,7 +150,7 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
 
 
 @bp.post("/auth/logout")
-@doc(
+@endpoint(
     "Revoke this login's refresh tokens",
     tag="auth",
     ok=(204, None),
@@ -155,8 +158,10 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
 )
 async def logout(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     ctx = request.app.ctx
-    if not await ctx.refresh_tokens.revoke_refresh_family(
-        token_hash=token_hash(body.refresh_token), user_id=request.ctx.user.id
+    if not await ctx.db.value(
+        "revoke_refresh_family",
+        token_hash=token_hash(body.refresh_token),
+        user_id=request.ctx.user.id,
     ):
         raise ApiError(401, "invalid refresh token")
     return no_content()
@@ -169,7 +174,7 @@ _FORGOT_ANSWER = orjson.dumps(
 
 
 @bp.post("/auth/password/forgot")
-@doc(
+@endpoint(
     "Mail a password reset link (same answer whether or not the address is known)",
     tag="auth",
     ok=(202, Accepted),
@@ -179,7 +184,8 @@ _FORGOT_ANSWER = orjson.dumps(
 async def forgot_password(request: ApiRequest, body: ForgotBody) -> HTTPResponse:
     ctx = request.app.ctx
     token = new_link_token()
-    row = await ctx.users.request_password_reset(
+    row = await ctx.db.row(
+        "request_password_reset",
         email=body.email,
         token_hash=token_hash(token),
         ttl=timedelta(seconds=ctx.settings.password_reset_ttl),
@@ -207,7 +213,7 @@ async def _mail_reset(
 
 
 @bp.post("/auth/password/reset")
-@doc(
+@endpoint(
     "Set a new password with the mailed token; every session of the account ends",
     tag="auth",
     ok=(204, None),
@@ -216,8 +222,10 @@ async def _mail_reset(
 )
 async def reset_password(request: ApiRequest, body: ResetBody) -> HTTPResponse:
     ctx = request.app.ctx
-    user_id = await ctx.users.reset_password(
-        token_hash=token_hash(body.token), password_hash=await ctx.passwords.hash(body.password)
+    user_id = await ctx.db.value(
+        "reset_password",
+        token_hash=token_hash(body.token),
+        password_hash=await ctx.passwords.hash(body.password),
     )
     await ctx.cache.forget(user_id)  # its new epoch, at every instance at once
     return no_content()

@@ -12,19 +12,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable
 from functools import cache
+from typing import Annotated
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import Field
 from sanic import Blueprint, HTTPResponse
-from sanic_ext.extensions.openapi import openapi
 
 from api.context import ApiRequest
-from api.docs import Handler, RawSchema, ref
+from api.endpoint import endpoint
 from api.mail import TEMPLATES_DIR
-from api.schemas import Error
 
 bp = Blueprint("links")
+HTML = "text/html"
 
 _templates = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -67,35 +67,26 @@ def _serve(name: str) -> HTTPResponse:
     return HTTPResponse(body, 200, headers, "text/html; charset=utf-8")
 
 
-def _documented(summary: str, call: str) -> Callable[[Handler], Handler]:
-    """The page in the OpenAPI document: an HTML answer, and the JSON errors of any route."""
+def _described(call: str) -> str:
+    return (
+        f"An HTML page (inline CSS and JavaScript only) that calls `{call}` with the token and "
+        "says whether it worked; an unknown, used or expired token shows a page saying so."
+    )
 
-    def decorate(func: Handler) -> Handler:
-        func = openapi.summary(summary)(func)
-        func = openapi.description(
-            f"An HTML page (inline CSS and JavaScript only) that calls `{call}` with the token "
-            "and says whether it worked; an unknown, used or expired token shows a page "
-            "saying so."
-        )(func)
-        func = openapi.tag("pages")(func)
-        func = openapi.operation(func.__name__)(func)
-        func = openapi.parameter(
-            "token", RawSchema(type="string"), "path", description="the token of the mailed link"
-        )(func)
-        func = openapi.response(200, {"text/html": {"schema": {"type": "string"}}}, "OK")(func)
-        func = openapi.response(429, ref(Error), "Rate limited")(func)
-        return openapi.response(500, ref(Error), "Unexpected error")(func)
 
-    return decorate
+# The token stays in the page's address: the route only serves the page.
+PageToken = Annotated[str, Field(description="the token of the mailed link")]
 
 
 @bp.get("/confirm/<token:str>")
-@_documented("The activation link's page", "PUT /v1/users/activate/{token}")
-async def confirm_page(request: ApiRequest, token: str) -> HTTPResponse:
+@endpoint("The activation link's page", tag="pages", ok=(200, HTML), auth=None,
+          description=_described("PUT /v1/users/activate/{token}"))  # fmt: skip
+async def confirm_page(request: ApiRequest, token: PageToken) -> HTTPResponse:
     return _serve("confirm")
 
 
 @bp.get("/reset-password/<token:str>")
-@_documented("The password reset link's page", "POST /v1/auth/password/reset")
-async def reset_password_page(request: ApiRequest, token: str) -> HTTPResponse:
+@endpoint("The password reset link's page", tag="pages", ok=(200, HTML), auth=None,
+          description=_described("POST /v1/auth/password/reset"))  # fmt: skip
+async def reset_password_page(request: ApiRequest, token: PageToken) -> HTTPResponse:
     return _serve("reset_password")

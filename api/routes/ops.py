@@ -9,7 +9,7 @@ from sanic import Blueprint, HTTPResponse, json
 
 from api import __version__
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 from api.routes.probes import probe
 from api.schemas import DebugVars, Health
 
@@ -17,7 +17,7 @@ bp = Blueprint("ops", url_prefix="/v1")
 
 
 @bp.get("/health")
-@doc(
+@endpoint(
     "Health of the service and its dependencies",
     tag="ops",
     ok=(200, Health),
@@ -40,7 +40,7 @@ async def health(request: ApiRequest) -> HTTPResponse:
 
 
 @bp.get("/debug/vars")
-@doc(
+@endpoint(
     "Runtime figures of this worker (expvar-style, no envelope)",
     tag="ops",
     ok=(200, DebugVars),

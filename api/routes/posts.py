@@ -1,6 +1,6 @@
 """Posts, version-checked edits and comments. Ownership and role rules live in the functions.
 
-Creation takes an Idempotency-Key (API.md): with one, api.*_once creates the row and keeps its
+Creation takes an Idempotency-Key (docs/api.md): with one, api.*_once creates the row and keeps its
 answer in one transaction, or answers the kept one again (`Idempotent-Replayed: true`).
 """
 
@@ -13,7 +13,7 @@ import orjson
 from sanic import Blueprint, HTTPResponse
 
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 from api.errors import ApiError
 from api.responses import data, no_content
 from api.schemas import (
@@ -41,28 +41,32 @@ _ONCE: dict[str, Any] = {
 
 
 @bp.post("")
-@doc("Create a post", tag="posts", ok=(201, Post), **_ONCE)
+@endpoint("Create a post", tag="posts", ok=(201, Post), **_ONCE)
 async def create_post(
     request: ApiRequest, body: PostCreate, headers: CreateHeaders
 ) -> HTTPResponse:
-    posts, user_id, fields = request.app.ctx.posts, request.ctx.user.id, body.model_dump()
+    db, user_id, fields = request.app.ctx.db, request.ctx.user.id, body.model_dump()
     key = headers.idempotency_key
     if key is None:
-        return _post(await posts.create_post(user_id=user_id, **fields), 201)
-    once = await posts.create_post_once(
-        user_id=user_id, key=key, request_hash=_request_hash("posts", fields), **fields
+        return _post(await db.write("create_post", user_id=user_id, **fields), 201)
+    once = await db.write_once(
+        "create_post_once",
+        user_id=user_id,
+        key=key,
+        request_hash=_request_hash("posts", fields),
+        **fields,
     )
     return _post(once.body, once.status, once.replayed)
 
 
 @bp.get("/<post_id:id>")
-@doc("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
+@endpoint("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    return _post(await request.app.ctx.posts.get_post(post_id))
+    return _post(await request.app.ctx.db.read("get_post", post_id=post_id))
 
 
 @bp.patch("/<post_id:id>")
-@doc(
+@endpoint(
     "Edit a post if `version` (or If-Match) is still current",
     tag="posts",
     ok=(200, Post),
@@ -72,26 +76,26 @@ async def update_post(
     request: ApiRequest, post_id: int, body: PostUpdate, headers: PostUpdateHeaders
 ) -> HTTPResponse:
     version = _version(body.version, headers.version)
-    raw = await request.app.ctx.posts.update_post(
+    raw = await request.app.ctx.db.write(
+        "update_post",
         post_id=post_id,
         actor_id=request.ctx.user.id,
         version=version,
-        title=body.title,
-        content=body.content,
-        tags=body.tags,
+        # Every other field of the body, by name (None: unchanged), as api.update_post takes it.
+        **body.model_dump(exclude={"version"}),
     )
     return _post(raw)
 
 
 @bp.delete("/<post_id:id>")
-@doc("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
+@endpoint("Delete a post and its comments", tag="posts", ok=(204, None), errors=(403, 404))
 async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    await request.app.ctx.posts.delete_post(post_id=post_id, actor_id=request.ctx.user.id)
+    await request.app.ctx.db.write("delete_post", post_id=post_id, actor_id=request.ctx.user.id)
     return no_content()
 
 
 @bp.get("/<post_id:id>/comments")
-@doc(
+@endpoint(
     "A post's comments, oldest first",
     tag="posts",
     ok=(200, Comment),
@@ -100,25 +104,35 @@ async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
 )
 async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery) -> HTTPResponse:
     cursors, scope = request.app.ctx.cursors, f"comments:{post_id}"
-    after = cursors.read(query.cursor, scope, "asc") if query.cursor else None
-    raw = await request.app.ctx.posts.list_comments(
-        post_id=post_id, limit=query.limit, offset=query.offset, after=after
+    after_created_at, after_id = (
+        cursors.read(query.cursor, scope, "asc") if query.cursor else (None, None)
+    )
+    raw = await request.app.ctx.db.read(
+        "list_comments",
+        post_id=post_id,
+        limit=query.limit,
+        offset=query.offset,
+        after_created_at=after_created_at,
+        after_id=after_id,
     )
     return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, "asc"))
 
 
 @bp.post("/<post_id:id>/comments")
-@doc(
+@endpoint(
     "Comment on a post", tag="posts", ok=(201, Comment), **{**_ONCE, "errors": (400, 404, 409, 422)}
 )
 async def create_comment(
     request: ApiRequest, post_id: int, body: CommentCreate, headers: CreateHeaders
 ) -> HTTPResponse:
-    posts, user_id, key = request.app.ctx.posts, request.ctx.user.id, headers.idempotency_key
+    db, user_id, key = request.app.ctx.db, request.ctx.user.id, headers.idempotency_key
     if key is None:
-        raw = await posts.create_comment(post_id=post_id, user_id=user_id, content=body.content)
+        raw = await db.write(
+            "create_comment", post_id=post_id, user_id=user_id, content=body.content
+        )
         return data(raw, 201)
-    once = await posts.create_comment_once(
+    once = await db.write_once(
+        "create_comment_once",
         post_id=post_id,
         user_id=user_id,
         key=key,
@@ -129,7 +143,7 @@ async def create_comment(
 
 
 def _post(raw: str, status: int = 200, replayed: bool = False) -> HTTPResponse:
-    """A post, with `ETag: "<version>"` for the client to send back in If-Match (API.md)."""
+    """A post, with `ETag: "<version>"` for the client to send back in If-Match."""
     headers = {"ETag": f'"{orjson.loads(raw)["version"]}"'}
     if replayed:
         headers[REPLAYED] = "true"

@@ -1,4 +1,5 @@
-"""Probes for orchestrators: liveness and readiness, public and outside the rate limiter."""
+"""Probes for orchestrators: liveness and readiness, public and outside the rate limiter
+(`limited=False`)."""
 
 from __future__ import annotations
 
@@ -10,25 +11,24 @@ from typing import Any
 from sanic import Blueprint, HTTPResponse, json
 
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 from api.schemas import Liveness, Readiness
 
 bp = Blueprint("probes")
 
 # A probe storm reaches the database at most once a second per worker.
 READINESS_TTL = 1.0
-PATHS = ("/livez", "/readyz")  # exempt from the rate limiter (api/middleware.py)
 
 
 @bp.get("/livez")
-@doc("The process serves (checks no dependency)", tag="ops", ok=(200, Liveness), auth=None,
+@endpoint("The process serves (checks no dependency)", tag="ops", ok=(200, Liveness), auth=None,
      enveloped=False, limited=False)  # fmt: skip
 async def livez(request: ApiRequest) -> HTTPResponse:
     return json({"status": "ok"})
 
 
 @bp.get("/readyz")
-@doc("The database answers (a down cache still counts as ready)", tag="ops",
+@endpoint("The database answers (a down cache still counts as ready)", tag="ops",
      ok=(200, Readiness), ok_also=(503,), auth=None, enveloped=False, limited=False)  # fmt: skip
 async def readyz(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx

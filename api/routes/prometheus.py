@@ -7,18 +7,18 @@ from sanic import Blueprint, HTTPResponse
 
 from api import metrics
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 
 bp = Blueprint("prometheus")
 
 
 @bp.get("/metrics")
-@doc(
+@endpoint(
     "Prometheus metrics, summed over every worker process (text exposition format 0.0.4)",
     tag="ops",
     ok=(200, "text/plain; version=0.0.4"),
     auth="basic",
 )
 async def scrape(request: ApiRequest) -> HTTPResponse:
-    metrics.record_pool(request.app.ctx.pool)  # this worker's pool figures as of now
+    request.app.ctx.pool.record_figures()  # this worker's pool figures as of now
     return HTTPResponse(metrics.scrape(), content_type=metrics.CONTENT_TYPE)

@@ -7,7 +7,7 @@ from sanic import Blueprint, HTTPResponse, json
 
 from api.auth import check_password, new_login
 from api.context import ApiRequest
-from api.docs import doc
+from api.endpoint import endpoint
 from api.responses import data, no_content
 from api.schemas import (
     FeedQuery,
@@ -27,7 +27,7 @@ PASSWORD_CHECKED = {
 
 
 @bp.get("/feed")
-@doc(
+@endpoint(
     "Posts of the caller and the users it follows",
     tag="users",
     ok=(200, Post),
@@ -37,7 +37,10 @@ PASSWORD_CHECKED = {
 async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
     cursors, scope = request.app.ctx.cursors, f"feed:{request.ctx.user.id}"
     after = cursors.read(query.cursor, scope, query.sort) if query.cursor else None
-    raw = await request.app.ctx.users.user_feed(
+    after_created_at, after_id = after or (None, None)
+    raw = await request.app.ctx.db.read(
+        "user_feed",
+        current=True,  # docs/api.md: a post is in every follower's feed once its 201 is answered
         user_id=request.ctx.user.id,
         limit=query.limit,
         offset=query.offset,
@@ -46,19 +49,20 @@ async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
         search=query.search or None,
         since=query.since,
         until=query.until,
-        after=after,
+        after_created_at=after_created_at,
+        after_id=after_id,
     )
     return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, query.sort))
 
 
 @bp.get("/me")
-@doc("The caller's own profile, with its email", tag="users", ok=(200, User))
+@endpoint("The caller's own profile, with its email", tag="users", ok=(200, User))
 async def me(request: ApiRequest) -> HTTPResponse:
     return data(request.ctx.user.raw)
 
 
 @bp.put("/me/password")
-@doc(
+@endpoint(
     "Change the caller's password: a new token pair, every other session ended",
     tag="users",
     ok=(200, TokenPair),
@@ -68,7 +72,8 @@ async def me(request: ApiRequest) -> HTTPResponse:
 async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
     current_hash = await check_password(ctx, me, body.current_password)
-    epoch = await ctx.users.change_password(
+    epoch = await ctx.db.value(
+        "change_password",
         user_id=me.id,
         current_hash=current_hash,
         password_hash=await ctx.passwords.hash(body.password),
@@ -79,7 +84,7 @@ async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTP
 
 
 @bp.delete("/me")
-@doc(
+@endpoint(
     "Delete the caller's account with its posts, comments, follows and tokens",
     tag="users",
     ok=(204, None),
@@ -89,13 +94,13 @@ async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTP
 async def delete_me(request: ApiRequest, body: PasswordBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
     await check_password(ctx, me, body.password)
-    await ctx.users.delete_user(me.id)
+    await ctx.db.value("delete_user", user_id=me.id)
     await ctx.cache.forget(me.id)  # its tokens get 401 at every instance at once
     return no_content()
 
 
 @bp.get("/<user_id:id>")
-@doc(
+@endpoint(
     "A user's profile (email for the user itself and admins)",
     tag="users",
     ok=(200, User),
@@ -107,8 +112,8 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
     if user_id == me.id:
         return data(me.raw)
     ctx = request.app.ctx
-    raw = request.ctx.also_raw or (await ctx.cache.fill(user_id, ctx.users.get_session_user)).raw
-    if me.role == "admin":  # API.md: email for the user itself and admins
+    raw = request.ctx.also_raw or (await ctx.cache.fill(user_id, ctx.db.session_user)).raw
+    if me.role == "admin":  # docs/api.md "Shapes": email for itself and admins
         return data(raw)
     user = orjson.loads(raw)
     del user["email"]
@@ -116,21 +121,23 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
 
 
 @bp.put("/<user_id:id>/follow")
-@doc("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
+@endpoint("Follow a user", tag="users", ok=(204, None), errors=(400, 404, 409))
 async def follow(request: ApiRequest, user_id: int) -> HTTPResponse:
-    await request.app.ctx.users.follow_user(follower_id=request.ctx.user.id, user_id=user_id)
+    await request.app.ctx.db.write("follow_user", follower_id=request.ctx.user.id, user_id=user_id)
     return no_content()
 
 
 @bp.put("/<user_id:id>/unfollow")
-@doc("Stop following a user", tag="users", ok=(204, None), errors=(404,))
+@endpoint("Stop following a user", tag="users", ok=(204, None), errors=(404,))
 async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
-    await request.app.ctx.users.unfollow_user(follower_id=request.ctx.user.id, user_id=user_id)
+    await request.app.ctx.db.write(
+        "unfollow_user", follower_id=request.ctx.user.id, user_id=user_id
+    )
     return no_content()
 
 
 @bp.put("/<user_id:id>/role")
-@doc(
+@endpoint(
     "Set a user's role (admins only)",
     tag="users",
     ok=(200, User),
@@ -138,8 +145,8 @@ async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
 )
 async def set_role(request: ApiRequest, user_id: int, body: RoleBody) -> HTTPResponse:
     ctx = request.app.ctx
-    raw = await ctx.users.set_user_role(
-        user_id=user_id, role=body.role, actor_id=request.ctx.user.id
+    raw = await ctx.db.value(
+        "set_user_role", user_id=user_id, role=body.role, actor_id=request.ctx.user.id
     )
     await ctx.cache.forget(user_id)
     return data(raw)
