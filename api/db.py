@@ -4,7 +4,7 @@ function.
 `await ctx.db.value("follow_user", follower_id=1, user_id=2)` runs
 `SELECT api.follow_user(p_follower_id => $1, p_user_id => $2)`: named notation built from the
 keyword arguments, so a misspelt, renamed or reordered SQL parameter fails loudly (42883)
-instead of binding a value to the wrong parameter; tests/test_api_structure.py checks every
+instead of binding a value to the wrong parameter; tests/unit/test_api_structure.py checks every
 call's function and keywords against db/ without a database. How a call runs is the method's name:
 
 - `value`, `row`: on the primary (a function's value; the one row of a table function);

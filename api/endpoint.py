@@ -5,7 +5,8 @@ One declaration says who may call (`auth`), what is parsed into the handler (`bo
 `headers` arguments, by their annotated models), whether the rate limiter counts it (`limited`,
 read by api/middleware.py through `limited(route)`), and what it answers; the OpenAPI operation
 is written from the same values (api/openapi.py, api/sanic_ext_adapter.py).
-tests/test_endpoint.py checks every route: 429 documented exactly when the limiter counts it.
+tests/service/test_endpoint.py checks every route: 429 documented exactly when the limiter
+counts it.
 """
 
 from __future__ import annotations

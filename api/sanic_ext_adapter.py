@@ -1,6 +1,6 @@
 """The one module that touches sanic-ext: its `openapi` decorators and the internals under them.
 
-Written for the versions in WRITTEN_FOR (tests/test_sanic_ext_adapter.py fails on any other, so
+Written for the versions in WRITTEN_FOR (tests/unit/test_sanic_ext_adapter.py fails on any other, so
 an upgrade comes here first). What it relies on, to re-check then:
 
 - `OperationStore()[handler]`: the operation a handler's `openapi.*` decorators fill (keyed by

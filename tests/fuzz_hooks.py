@@ -1,4 +1,5 @@
-"""Schemathesis checks of GoSocial's own rules, loaded by `tests/service/test_fuzz.py` (hooks = ...)."""
+"""Schemathesis checks of GoSocial's own rules, loaded by `tests/service/test_fuzz.py`
+(hooks = ...)."""
 
 from __future__ import annotations
 

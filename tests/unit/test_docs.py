@@ -2,7 +2,8 @@
 OpenAPI document, the configuration names against api/settings.py, and the links and paths of
 README.md and docs/ against the repository.
 
-docs/openapi.json is the document the service serves: tests/service/test_openapi.py compares the two.
+docs/openapi.json is the document the service serves: tests/service/test_openapi.py compares
+the two.
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ PROBES = ("/livez", "/readyz")
 # Paths of the README's map that the other parts of issue 19 create; a path leaves this set in
 # the merge that creates it (test_readme_map_paths_exist says which).
 PENDING = {
-    "api/endpoint.py",
-    "api/replica_reads.py",
-    "api/sanic_ext_adapter.py",
     "stack/run.py",
     "stack/local.py",
     "stack/pg/",

@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "api"
 
 
@@ -92,7 +92,7 @@ def test_api_has_no_import_cycle() -> None:
 
 def test_sanic_ext_only_in_the_adapter() -> None:
     """Only api/sanic_ext_adapter.py (pinned to the versions it was written for:
-    tests/test_sanic_ext_adapter.py) imports sanic-ext, whose OpenAPI internals it uses."""
+    tests/unit/test_sanic_ext_adapter.py) imports sanic-ext, whose OpenAPI internals it uses."""
     importing = set()
     for name, path in _modules().items():
         for node in ast.walk(ast.parse(path.read_text())):
