@@ -68,14 +68,15 @@ def cluster(
     failed_before = request.session.testsfailed
     started = time.monotonic()
     try:
-        c.start(timeout=120)
+        c.start(timeout=120, healthy=False)  # the deploy overlaps the replicas' copying
         up = time.monotonic() - started
         c.setup_database(seed=False)
         deployed = time.monotonic() - started
         c.start_api()
+        c.wait_healthy(90)
         leakcheck.remember(c.jwt_secret())
         print(
-            f"\ncluster up in {up:.1f} s, schema deployed at {deployed:.1f} s, "
+            f"\na leader in {up:.1f} s, schema deployed at {deployed:.1f} s, "
             f"two API instances behind {c.api_url()} at {time.monotonic() - started:.1f} s"
         )
         yield c

@@ -65,9 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with_redis = ", Redis" if args.api_instances else ""
         print(f"starting etcd, 3 Patroni nodes, HAProxy{with_redis} under {cluster.base_dir} ...")
-        cluster.start()
-        print(f"cluster up in {time.monotonic() - started:.1f} s; deploying the schema ...")
+        cluster.start(healthy=False)
+        print(f"a leader in {time.monotonic() - started:.1f} s; deploying the schema ...")
         cluster.setup_database(seed=not args.no_seed)
+        cluster.wait_healthy(120)  # the replicas, copying the leader meanwhile
         env_file = cluster.base_dir / "env"
         with os.fdopen(os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write("".join(f"export {k}={v}\n" for k, v in cluster.env().items()))

@@ -84,9 +84,10 @@ class Cluster:
 
     # lifecycle
 
-    def start(self, timeout: float = 150) -> None:
+    def start(self, timeout: float = 150, healthy: bool = True) -> None:
         """Start everything and wait until a leader, a sync standby and a replica run and
-        HAProxy routes to them."""
+        HAProxy routes to them; without `healthy`, only until the primary port reaches the
+        leader (the replicas still copying it: wait_healthy() waits for them)."""
         if (self.base_dir / "etcd" / "data").exists():
             raise SystemExit(f"{self.base_dir} was made with one etcd member: start with --fresh")
         for port in self.ports.all(api=self.api_count > 0):
@@ -102,8 +103,12 @@ class Cluster:
         for service in (self.haproxy, self.pgbouncer, self.redis):
             if service is not None:
                 service.start()
-        self._wait(self.patroni.is_healthy, deadline, "a leader, a sync standby and a replica")
-        self._wait(self.routes_ready, deadline, "HAProxy's routes")
+        if healthy:
+            self._wait(self.patroni.is_healthy, deadline, "a leader, a sync standby and a replica")
+            self._wait(self.routes_ready, deadline, "HAProxy's routes")
+        else:
+            primary = functools.partial(query, self.ports.primary, "SELECT pg_is_in_recovery()")
+            self._wait(lambda: primary() == "f", deadline, "a leader behind the primary port")
         if self.pgbouncer:
             self._wait(lambda: port_open(self.ports.pgbouncer), deadline, "PgBouncer")
         if self.redis:

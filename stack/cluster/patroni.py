@@ -258,8 +258,14 @@ class Patroni:
         )
 
     def stop(self) -> None:
-        """The replicas first, then the leader (each Patroni stops its PostgreSQL), then any
-        postmaster a killed Patroni left behind."""
+        """The replicas first, then the leader, so that nothing fails over (each Patroni stops
+        its PostgreSQL), then any postmaster a killed Patroni left behind. A throwaway cluster
+        (`fast`) is killed at once: a sync standby stopped cleanly waits up to `ttl` for the
+        leader to release it, and its data is deleted anyway."""
+        if self.nodes[0].fast:
+            for node in self.nodes:
+                node.lose_machine()
+            return
         leader = self.leader_name()
         for group in (
             [n for n in self.nodes if n.name != leader],
