@@ -89,7 +89,7 @@ class Cluster:
         HAProxy routes to them; without `healthy`, only until the primary port reaches the
         leader (the replicas still copying it: wait_healthy() waits for them)."""
         if (self.base_dir / "etcd" / "data").exists():
-            raise SystemExit(f"{self.base_dir} was made with one etcd member: start with --fresh")
+            raise RuntimeError(f"{self.base_dir} was made with one etcd member: start with --fresh")
         for port in self.ports.all(api=self.api_count > 0):
             front = port == self.ports.api
             variable = "CLUSTER_API_PORT" if front else "CLUSTER_PORT_BASE"
