@@ -1,6 +1,6 @@
 """`make bench-cluster`: the service over `make cluster`'s replicated PostgreSQL, three ways.
 
-The same seeded cluster (scripts/cluster.py: three Patroni nodes, HAProxy, PgBouncer) and the
+The same seeded cluster (stack/cluster/: three Patroni nodes, HAProxy, PgBouncer) and the
 same service (WORKERS=2, Redis), with every read on the primary (DATABASE_URL, HAProxy's primary
 port), with reads on the two replicas as well (DATABASE_READ_URL, HAProxy's replica port), and
 through PgBouncer (DB_PGBOUNCER). For each: the feed and the uncached GET /v1/users/{id} under
@@ -23,8 +23,10 @@ from pathlib import Path
 
 import jwt
 
-from bench.config import BENCH, RESULTS, ROOT
-from scripts.cluster import Cluster, Node, Ports, api_serving, children, wait_until
+from bench.config import BENCH, RESULTS
+from stack.cluster import Cluster, Node, Ports, api_serving
+from stack.database import seed
+from stack.processes import children, wait_until
 
 USERS, POSTS, FOLLOWS = 10_000, 100_000, 50
 DURATION, WARMUP, CONNECTIONS = 10, 3, 32
@@ -74,7 +76,7 @@ def tokens_for(secret: str, path: Path) -> Path:
 
 def main() -> None:
     run = RESULTS / ("cluster-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
-    base = Path("/tmp") / run.name  # postgres must be able to enter it (scripts/pg/pgtool)
+    base = Path("/tmp") / run.name  # postgres must be able to enter it (in /tmp, not /root)
     run.mkdir(parents=True)
     rows: list[str] = []
     try:
@@ -82,12 +84,11 @@ def main() -> None:
         # started by hand, once per setup.
         with Cluster(base, Ports.free(), pgbouncer=True, api_instances=1) as cluster:
             cluster.setup_database(seed=False)
-            seed = ["-v", f"users={USERS}", "-v", f"posts={POSTS}", "-v", f"follows={FOLLOWS}"]
-            cluster.psql("SELECT 1", "gosocial", *seed, "-f", str(ROOT / "db/seed/seed.sql"))
+            seed(cluster.server, variables={"users": USERS, "posts": POSTS, "follows": FOLLOWS})
             # PgBouncer cannot pass statement_timeout on: the role carries it.
             cluster.psql("ALTER ROLE gosocial SET statement_timeout = '5s'")
             cluster.psql("VACUUM ANALYZE", "gosocial")
-            leader = cluster.leader().name
+            leader = cluster.patroni.leader().name
             tokens = tokens_for(cluster.jwt_secret(), run / "tokens.txt")
             port = cluster.ports.api_instances[0]
             common = {"WORKERS": "2", "RATE_LIMIT_ENABLED": "false", "DB_POOL_MIN": "8",
@@ -106,7 +107,7 @@ def main() -> None:
                 for setup, env in setups:
                     if extra.get("REDIS_URL") == "" and "DATABASE_READ_URL" not in env:
                         continue  # without Redis no write position is known: all on the primary
-                    service = cluster.api_service(f"bench{len(rows)}", port,
+                    service = cluster.api.service(f"bench{len(rows)}", port,
                                                   {**common, **env, **extra})  # fmt: skip
                     service.start()
                     try:

@@ -14,7 +14,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)  # headless checks: offline Swagger UI, mail link pages
 command -v chromedriver >/dev/null || need+=(chromium-driver)  # selenium drives chromium through it
 # make cluster and tests/test_cluster.py: Patroni with etcd, HAProxy, PgBouncer (started as
-# plain processes by scripts/cluster.py; the packages' own services are not used)
+# plain processes by stack/cluster/; the packages' own services are not used)
 command -v patroni >/dev/null || need+=(patroni)
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v haproxy >/dev/null || need+=(haproxy)

@@ -1,8 +1,8 @@
-"""The replicated database tier of `make cluster` (scripts/cluster.py), on real processes: etcd,
-three PostgreSQL nodes under Patroni with synchronous_mode, HAProxy's primary and replica ports,
-PgBouncer. Started once for the module under a temporary directory on free ports; every check
-is at the database level, through the ports an API instance would use. Run with -s to see the
-figures (bootstrap time, failover gap)."""
+"""The replicated database tier of `make cluster` (stack/cluster/), on real processes: etcd with
+three members, three PostgreSQL nodes under Patroni with synchronous_mode, HAProxy's primary and
+replica ports, PgBouncer. Started once for the module under a temporary directory on free
+ports; every check is at the database level, through the ports an API instance would use. Run
+with -s to see the figures (bootstrap time, failover gap, an etcd member lost under writes)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ import itertools
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from scripts.cluster import ROOT, Cluster, Node, Ports, wait_until
+from stack import ROOT
+from stack.cluster import Cluster, Node, Ports
+from stack.cluster.patroni import failover_setting
+from stack.processes import wait_until
 
 PROBE_TABLE = "CREATE TABLE IF NOT EXISTS cluster_probe (id bigint PRIMARY KEY, note text NOT NULL)"
 _ids = itertools.count(1)
@@ -43,13 +46,15 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     failed_before = request.session.testsfailed
     started = time.monotonic()
     try:
-        c.start(timeout=120)
+        c.start(timeout=120, healthy=False)  # the deploy overlaps the replicas' copying
         up = time.monotonic() - started
         c.setup_database(seed=False)
         c.psql(PROBE_TABLE)
+        deployed = time.monotonic() - started
+        c.wait_healthy(90)
         print(
-            f"\ncluster: etcd + 3 Patroni nodes + HAProxy + PgBouncer up in {up:.1f} s, "
-            f"schema deployed in {time.monotonic() - started - up:.1f} s more"
+            f"\ncluster: etcd x3 + 3 Patroni nodes + HAProxy + PgBouncer: a leader in {up:.1f} s,"
+            f" schema deployed at {deployed:.1f} s, healthy at {time.monotonic() - started:.1f} s"
         )
         yield c
     finally:
@@ -115,7 +120,7 @@ def insert(port: int, count: int, note: str, user: str = "postgres") -> set[int]
 def test_writes_through_the_primary_port_land_on_every_node(healthy: Cluster, state: State) -> None:
     ids = insert(healthy.ports.primary, 20, "primary port")
     state.committed |= ids
-    sync = healthy.sync_standby()
+    sync = healthy.patroni.sync_standby()
     # synchronous_mode: a commit acknowledged is flushed on the sync standby; applied soon after
     wait_until(lambda: present(sync.pg_port, ids) == ids, 5, "the rows on the sync standby")
 
@@ -162,14 +167,14 @@ def test_the_replica_port_reads_and_refuses_writes(healthy: Cluster, state: Stat
         return servers, seen
 
     servers, seen = asyncio.run(go())
-    replicas = {n.pg_port for n in healthy.replicas()}
+    replicas = {n.pg_port for n in healthy.patroni.replicas()}
     assert servers == replicas, (servers, replicas)  # round robin over both replicas
     assert state.committed <= seen
 
 
 def test_paused_replay_holds_a_replica_back_until_resumed(healthy: Cluster, state: State) -> None:
-    replica = next(n for n in healthy.replicas() if n != healthy.sync_standby())
-    healthy.pause_replay(replica)
+    replica = next(n for n in healthy.patroni.replicas() if n != healthy.patroni.sync_standby())
+    replica.pause_replay()
     try:
         ids = insert(healthy.ports.primary, 5, "paused replay")
         state.committed |= ids
@@ -178,7 +183,7 @@ def test_paused_replay_holds_a_replica_back_until_resumed(healthy: Cluster, stat
         received_ahead = "SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"
         assert healthy.query(replica.pg_port, received_ahead) == "t"
     finally:
-        healthy.resume_replay(replica)
+        replica.resume_replay()
     wait_until(lambda: present(replica.pg_port, ids) == ids, 10, "replay to catch up")
 
 
@@ -191,11 +196,11 @@ def test_pgbouncer_pools_transactions_to_the_primary(healthy: Cluster, state: St
 
 
 def test_reads_go_to_the_primary_when_no_replica_is_up(healthy: Cluster, state: State) -> None:
-    replicas = healthy.replicas()
+    replicas = healthy.patroni.replicas()
     port = healthy.ports.replicas
     try:
         for node in replicas:
-            healthy.stop_node(node)
+            node.stop()
         # HAProxy marks them down within ~2 s (inter 1s fall 2); then reads reach the primary
         wait_until(
             lambda: healthy.query(port, "SELECT pg_is_in_recovery()") == "f",
@@ -206,7 +211,7 @@ def test_reads_go_to_the_primary_when_no_replica_is_up(healthy: Cluster, state: 
         assert rows is not None and int(rows) >= len(state.committed)
     finally:
         for node in replicas:
-            healthy.start_node(node)
+            node.start()
     healthy.wait_healthy(60)
 
 
@@ -251,19 +256,20 @@ class Writer:
         return {i for i, _ in self.acked}
 
 
-async def write_through(cluster: Cluster, fault: str, node: Node) -> Writer:
-    """Run a writer on the primary port, inflict `fault` on `node` once it is writing, and go on
-    until 20 more writes are acknowledged after the fault."""
+async def write_through(
+    cluster: Cluster, inflict: Callable[[], float], seconds: float = 0.0
+) -> Writer:
+    """Run a writer on the primary port, `inflict` a fault once it is writing, and go on until
+    20 more writes are acknowledged after the fault and `seconds` have passed."""
     writer = Writer(cluster.ports.primary)
     task = asyncio.create_task(writer.run())
     try:
         while len(writer.acked) < 20:
             assert not task.done(), task
             await asyncio.sleep(0.05)
-        inflict = cluster.lose_machine if fault == "lose machine" else cluster.kill_postmaster
-        struck = writer.struck = await asyncio.to_thread(inflict, node)
-        while len(writer.acked_after(struck)) < 20:
-            assert time.monotonic() - struck < 60, "no writes 60 s after the fault"
+        struck = writer.struck = await asyncio.to_thread(inflict)
+        while len(writer.acked_after(struck)) < 20 or time.monotonic() - struck < seconds:
+            assert time.monotonic() - struck < 60 + seconds, "no writes 60 s after the fault"
             await asyncio.sleep(0.05)
     finally:
         writer.stopping = True
@@ -287,24 +293,24 @@ def report(what: str, writer: Writer) -> float:
 
 
 def test_a_postmaster_killed_alone_is_restarted_in_place(healthy: Cluster, state: State) -> None:
-    leader = healthy.leader()
-    writer = asyncio.run(write_through(healthy, "kill postmaster", leader))
+    leader = healthy.patroni.leader()
+    writer = asyncio.run(write_through(healthy, leader.kill_postmaster))
     gap = report("postmaster of the leader killed (-9) alone", writer)
     state.committed |= writer.ids
     healthy.wait_healthy(60)
     assert present(healthy.ports.primary, state.committed) == state.committed
-    print(f"leader before {leader.name}, after {healthy.leader().name}; gap {gap:.2f} s")
+    print(f"leader before {leader.name}, after {healthy.patroni.leader().name}; gap {gap:.2f} s")
     assert gap < 30
 
 
 def test_losing_the_leaders_machine_promotes_the_sync_standby(
     healthy: Cluster, state: State
 ) -> None:
-    leader, standby = healthy.leader(), healthy.sync_standby()
-    writer = asyncio.run(write_through(healthy, "lose machine", leader))
+    leader, standby = healthy.patroni.leader(), healthy.patroni.sync_standby()
+    writer = asyncio.run(write_through(healthy, leader.lose_machine))
     state.lost = leader
     gap = report(f"{leader.name}'s machine lost (Patroni and postmaster -9)", writer)
-    assert healthy.leader() == standby  # the synchronous standby took over
+    assert healthy.patroni.leader() == standby  # the synchronous standby took over
     # Nothing committed is lost: every acknowledged write, this test's and the earlier ones'
     committed = state.committed | writer.ids
     missing = committed - present(healthy.ports.primary, committed)
@@ -314,7 +320,7 @@ def test_losing_the_leaders_machine_promotes_the_sync_standby(
     # The two survivors: one of them is the sync standby again
     wait_until(
         lambda: (
-            {m.get("role") for m in healthy.members() if m["name"] != leader.name}
+            {m.get("role") for m in healthy.patroni.members() if m["name"] != leader.name}
             == {"leader", "sync_standby"}
         ),
         30,
@@ -327,11 +333,11 @@ def test_the_lost_node_rejoins_as_a_replica(cluster: Cluster, state: State) -> N
     if lost is None:
         pytest.skip("the failover test did not lose a node")
     log_before = lost.patroni.log_path.stat().st_size
-    cluster.start_node(lost)
+    lost.start()
     started = time.monotonic()
     cluster.wait_healthy(90)
     print(f"\n{lost.name} rejoined, cluster healthy, in {time.monotonic() - started:.1f} s")
-    member = next(m for m in cluster.members() if m["name"] == lost.name)
+    member = next(m for m in cluster.patroni.members() if m["name"] == lost.name)
     assert member["role"] in ("replica", "sync_standby"), member
     with lost.patroni.log_path.open("rb") as log:
         log.seek(log_before)
@@ -344,3 +350,33 @@ def test_the_lost_node_rejoins_as_a_replica(cluster: Cluster, state: State) -> N
         f"every committed row on {lost.name}",
     )
     assert cluster.query(lost.pg_port, "SELECT pg_is_in_recovery()") == "t"
+
+
+def test_losing_one_etcd_member_under_writes_costs_no_write(healthy: Cluster, state: State) -> None:
+    """etcd's raft leader lost (SIGKILL) while a client writes through the primary port: the
+    two members left elect a leader and keep the quorum, Patroni's leader renews its lock
+    through them, and no write fails, for longer than the lock's TTL."""
+    leader = healthy.patroni.leader()
+    member = healthy.etcd.leader()  # its loss costs an election as well
+    ttl = float(failover_setting("ttl"))
+    try:
+        writer = asyncio.run(write_through(healthy, member.lose, seconds=ttl + 2))
+    finally:
+        member.start()
+    times = [t for _, t in writer.acked]
+    gap = max(b - a for a, b in itertools.pairwise(times))
+    after = writer.acked_after(writer.struck)
+    print(
+        f"\none etcd member of three lost ({member.name}, the raft leader) under writes: "
+        f"{len(after)} writes acknowledged in the {after[-1] - writer.struck:.1f} s after, "
+        f"{len(writer.errors)} failed; longest pause between two {gap:.2f} s; "
+        f"Patroni's leader {leader.name} before, {healthy.patroni.leader().name} after"
+    )
+    assert writer.errors == [], writer.errors[:10]
+    assert healthy.patroni.leader() == leader  # never stepped down
+    state.committed |= writer.ids
+    missing = state.committed - present(healthy.ports.primary, state.committed)
+    assert not missing, f"{len(missing)} committed rows lost: {sorted(missing)[:10]}"
+    started = time.monotonic()
+    wait_until(healthy.etcd.ready, 30, f"{member.name} back in etcd's quorum")
+    print(f"{member.name} rejoined etcd in {time.monotonic() - started:.1f} s")

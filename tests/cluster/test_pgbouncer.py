@@ -21,7 +21,7 @@ import jwt
 import pytest
 import testing.postgresql
 
-from scripts.cluster import as_service_user, chown_tree
+from stack.processes import as_service_user, chown_tree
 from tests.helpers import Cluster, access_claims, base_env, bearer, own_cluster, psql
 from tests.services import Api, api, free_port, port_open, wait_for
 
