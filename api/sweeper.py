@@ -8,10 +8,11 @@ emails are counted too). Each purge takes an advisory lock, so with several work
 instances one of each runs at a time.
 
 `drain_fanout` copies queued posts into their followers' timelines. A post by an author with
-many followers is not copied in its own transaction (db/triggers/timeline_after_post_insert.sql): the database
-queues it and sends NOTIFY social_fanout. Every worker listens and drains; api.fan_out_queued
-skips rows another caller holds, so workers and instances share the work. A timer drains what a
-missed notification left (the listening connection lost, say). Readers see queued posts anyway.
+many followers is not copied in its own transaction (db/triggers/timeline_after_post_insert.sql):
+the database queues it and sends NOTIFY social_fanout. Every worker listens and drains;
+api.fan_out_queued skips rows another caller holds, so workers and instances share the work. A
+timer drains what a missed notification left (the listening connection lost, say). Readers see
+queued posts anyway.
 """
 
 from __future__ import annotations

@@ -30,8 +30,6 @@ PENDING = {
     "stack/run.py",
     "stack/local.py",
     "stack/pg/",
-    "stack/cluster/",
-    "stack/cluster/config/patroni.yml",
 }
 
 
