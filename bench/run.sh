@@ -70,17 +70,17 @@ started_pg=""
 stop_pg() {
   trap - EXIT INT TERM
   if [ -n "$started_pg" ]; then
-    scripts/pg/pg_ctl -D "$pg_data" -m fast -w stop >/dev/null || true
+    stack/pg/pg_ctl -D "$pg_data" -m fast -w stop >/dev/null || true
   fi
 }
 trap stop_pg EXIT INT TERM
 
 start_pg() {
-  if scripts/pg/pg_ctl -D "$pg_data" status >/dev/null 2>&1; then
+  if stack/pg/pg_ctl -D "$pg_data" status >/dev/null 2>&1; then
     echo "PostgreSQL already running on $pg_data (left running at the end)"
     return
   fi
-  if ! scripts/pg/pg_ctl -D "$pg_data" -l "$pg_dir/server.log" -w -t 120 -o "$pg_opts" \
+  if ! stack/pg/pg_ctl -D "$pg_data" -l "$pg_dir/server.log" -w -t 120 -o "$pg_opts" \
     start >/dev/null; then
     tail -n 5 "$pg_dir/server.log" >&2
     echo "PostgreSQL did not start (port $pg_port taken? set BENCH_PG_PORT)" >&2
@@ -91,12 +91,12 @@ start_pg() {
 
 if [ "${BENCH_RESEED:-0}" = 1 ] || [ ! -f "$pg_dir/STAMP" ] || [ "$(cat "$pg_dir/STAMP")" != "$stamp" ]; then
   if [ -f "$pg_data/PG_VERSION" ]; then
-    scripts/pg/pg_ctl -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
+    stack/pg/pg_ctl -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$pg_dir"
   mkdir -p "$pg_dir"
   echo "creating the benchmark cluster in $pg_data (seeding takes a minute or two)..."
-  scripts/pg/initdb -D "$pg_data" -U postgres -A trust --no-sync >/dev/null
+  stack/pg/initdb -D "$pg_data" -U postgres -A trust --no-sync >/dev/null
   start_pg
   for spec in "${datasets[@]}"; do
     IFS=: read -r db users posts follows <<<"$spec"

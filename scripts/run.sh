@@ -14,7 +14,7 @@ redis_pid=""
 cleanup() {
   trap - EXIT INT TERM
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
-  [ -n "$started_pg" ] && scripts/pg/pg_ctl -D "$pg_dir/data" -m fast -w stop >/dev/null
+  [ -n "$started_pg" ] && stack/pg/pg_ctl -D "$pg_dir/data" -m fast -w stop >/dev/null
   echo "stopped the local services"
 }
 trap cleanup EXIT INT TERM
@@ -22,10 +22,10 @@ trap cleanup EXIT INT TERM
 if [ -z "${DATABASE_URL:-}" ]; then
   mkdir -p "$pg_dir"
   if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
-    scripts/pg/initdb -D "$pg_dir/data" -U postgres -A trust --no-sync >/dev/null
+    stack/pg/initdb -D "$pg_dir/data" -U postgres -A trust --no-sync >/dev/null
   fi
-  if ! scripts/pg/pg_ctl -D "$pg_dir/data" status >/dev/null 2>&1; then
-    if ! scripts/pg/pg_ctl -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+  if ! stack/pg/pg_ctl -D "$pg_dir/data" status >/dev/null 2>&1; then
+    if ! stack/pg/pg_ctl -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
       -o "-h 127.0.0.1 -p $pg_port -k $pg_dir" start >/dev/null; then
       tail -n 3 "$pg_dir/server.log"
       echo "PostgreSQL did not start (port $pg_port taken? set LOCAL_PG_PORT)" >&2

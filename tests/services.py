@@ -23,7 +23,7 @@ import testing.postgresql
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_WRAPPERS = ROOT / "scripts" / "pg"
+PG_WRAPPERS = ROOT / "stack" / "pg"
 
 
 def free_port() -> int:

@@ -80,7 +80,7 @@ def replicated(
     redis_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Replicated]:
-    # Not under pytest's directory, which the postgres user cannot traverse (scripts/pg/pgtool).
+    # Not under pytest's directory, which the postgres user cannot traverse (stack/pg/pgtool).
     base = Path(tempfile.mkdtemp(prefix="standby-"))
     with own_cluster(pg_factory) as primary:
         dsn = primary.pg.dsn()
