@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/gosocial
 SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
-PY_SOURCES := api tests scripts $(wildcard bench)
+PY_SOURCES := api stack tests scripts $(wildcard bench)
 
 .PHONY: help install lock run cluster test lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench bench-cluster soak services-stop
 
@@ -26,7 +26,7 @@ lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml'
 		-o requirements-runtime.lock pyproject.toml
 
 run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
-	@scripts/run.sh
+	@$(PY) -m stack.run
 
 cluster: install ## replicated PostgreSQL (etcd, 3 Patroni nodes, HAProxy, PgBouncer), Redis, 2 API instances behind :8080 (CLUSTER_ARGS="--fresh")
 	@$(PY) -u scripts/cluster.py $(CLUSTER_ARGS)
