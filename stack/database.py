@@ -89,7 +89,24 @@ def create_database(server: Server, database: str = DATABASE) -> bool:
 
 def deploy(server: Server, database: str = DATABASE, to: str | None = None) -> str:
     """sqitch deploy (up to the change or tag `to`, else all of it); sqitch's output."""
+    drop_unfinished_registry(server, database)
     return sqitch("deploy", *(["--to", to] if to else []), target=server.sqitch_target(database))
+
+
+def drop_unfinished_registry(server: Server, database: str = DATABASE) -> None:
+    """sqitch creates its registry (schema sqitch) statement by statement at the first deploy:
+    interrupted there (Ctrl-C early in `make run`'s first start), every later deploy failed
+    with `relation "releases" already exists`. A registry that records no release and no change
+    holds nothing: it is dropped, and the deploy creates it again."""
+    server.psql(
+        "DO $$ BEGIN IF to_regnamespace('sqitch') IS NULL THEN RETURN; END IF; "
+        "IF to_regclass('sqitch.releases') IS NOT NULL THEN "
+        "  IF EXISTS (SELECT FROM sqitch.releases) THEN RETURN; END IF; END IF; "
+        "IF to_regclass('sqitch.changes') IS NOT NULL THEN "
+        "  IF EXISTS (SELECT FROM sqitch.changes) THEN RETURN; END IF; END IF; "
+        "DROP SCHEMA sqitch CASCADE; END $$",
+        database,
+    )
 
 
 def create_login(

@@ -53,6 +53,10 @@ class Output:
                     stream.write(text + "\n")
                     stream.flush()
 
+    def log_only(self, text: str) -> None:
+        with self._lock:
+            self._file.write(text + "\n")
+
     def relay(self, stream: IO[bytes]) -> None:
         for line in iter(stream.readline, b""):
             self.say(line.decode(errors="replace").rstrip("\n"))
@@ -180,7 +184,7 @@ def main() -> int:
     data = data_dir()
     data.mkdir(parents=True, exist_ok=True)
     out = Output(data / "run.log")
-    out.say(f"--- make run, {time.strftime('%Y-%m-%d %H:%M:%S')} ---")
+    out.log_only(f"--- make run, {time.strftime('%Y-%m-%d %H:%M:%S')} ---")
     stack = Stack(out)
     state = {"stopping": False}
 
@@ -209,8 +213,17 @@ def main() -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
-        started = [name for name, s in (("Redis", stack.redis), ("PostgreSQL", stack.pg)) if s]
-        out.say("stopped the API" + "".join(f", {name}" for name in started))
+        started = [
+            name
+            for name, service in (
+                ("the API", stack.api),
+                ("Redis", stack.redis),
+                ("PostgreSQL", stack.pg),
+            )
+            if service is not None and getattr(service, "service", service) is not None
+        ]
+        if started:
+            out.say(f"stopped {', '.join(started)}")
         out.close()
     return code
 

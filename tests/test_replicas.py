@@ -24,7 +24,7 @@ import pytest
 import testing.postgresql
 
 from tests.helpers import Database, access_claims, base_env, bearer, own_cluster
-from tests.services import PG_WRAPPERS, Api, api, free_port, wait_for
+from tests.services import PG_WRAPPERS, Api, api, free_port, wait_until
 
 DELAY_MS = 400
 PAIRS = 200
@@ -126,7 +126,7 @@ def test_a_writer_reads_its_writes_while_others_read_the_replica(
         "INSERT INTO social.followers (user_id, follower_id) VALUES ($1, $2)", writer, reader
     )
     # Both users exist on the replica before the reads start.
-    wait_for(
+    wait_until(
         lambda: (
             httpx.get(
                 f"{replicated.service.url}/v1/users/feed", headers=replicated.token(reader)
@@ -160,7 +160,7 @@ def test_a_writer_reads_its_writes_while_others_read_the_replica(
                 theirs = client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader))
                 unseen += theirs.status_code == 404
         # Once replayed, everyone reads it from the replica.
-        wait_for(
+        wait_until(
             lambda: (
                 client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader)).status_code
                 == 200
