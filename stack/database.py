@@ -65,7 +65,9 @@ class Server:
             env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
         )
         if proc.returncode != 0:
-            raise ProvisionError(f"psql failed: {sql or ' '.join(args)}\n{proc.stderr.strip()}")
+            # -v values stay out of the message: a password is passed that way.
+            shown = sql or " ".join(a for i, a in enumerate(args) if i == 0 or args[i - 1] != "-v")
+            raise ProvisionError(f"psql failed: {shown}\n{proc.stderr.strip()}")
         return proc.stdout.strip()
 
 
