@@ -163,7 +163,7 @@ def provision(
     create_login(server, database, password=login_password)
     if seed_with is not None and server.psql("SELECT count(*) FROM social.users", database) == "0":
         sizes = " ".join(f"{name}={value}" for name, value in seed_with.items())
-        step(f"seeding the empty database {sizes}".rstrip() + " (the default size: about 10 s)")
+        step(f"seeding the empty database: {sizes or 'the default size, about 10 s'}")
         started = time.monotonic()
         seed(server, database, seed_with)
         step(f"seeded in {time.monotonic() - started:.0f} s")

@@ -192,9 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("base", type=Path, help="its directory (data/ and server.log inside)")
     parser.add_argument("--port", type=int, default=55432)
     parser.add_argument("--variable", default="LOCAL_PG_PORT", help="named when the port is taken")
-    parser.add_argument("settings", nargs="*", help="postgres options after --: -c name=value")
-    args = parser.parse_args(argv)
-    pg = Postgres(args.base.resolve(), args.port, tuple(args.settings), args.variable)
+    argv = sys.argv[1:] if argv is None else argv
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])  # after `--`: postgres options, -c name=value ...
+    pg = Postgres(args.base.resolve(), args.port, tuple(argv[split + 1 :]), args.variable)
     running = pg.running_port()
     if args.action == "status":
         return 0 if running else 1
