@@ -25,8 +25,12 @@ lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml'
 	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
 		-o requirements-runtime.lock pyproject.toml
 
-run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
+run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set); its output in .data/run.log too
 	@$(PY) -m stack.run
+
+.PHONY: clean-data
+clean-data: ## stop what still runs under .data/ (make run, make cluster), saying so, then remove it (its size printed)
+	@python3 -m stack.clean
 
 cluster: install ## replicated PostgreSQL (etcd, 3 Patroni nodes, HAProxy, PgBouncer), Redis, 2 API instances behind :8080 (CLUSTER_ARGS="--fresh")
 	@$(PY) -u scripts/cluster.py $(CLUSTER_ARGS)

@@ -264,3 +264,38 @@ def test_the_run_log_holds_the_confirm_link_and_a_running_server_is_reused(
     assert postmaster_alive(data_dir)  # left running, as it was found
     subprocess.run([sys.executable, "-m", "stack.local", "stop", str(data_dir / "pg")], check=True)
     assert not postmaster_alive(data_dir)
+
+
+def test_clean_data_says_what_it_stops_then_removes_the_directory() -> None:
+    """`make clean-data` with PostgreSQL and a supervisor-like holder of a log still running
+    there: both are named, stopped (PostgreSQL by a fast shutdown), and the directory goes."""
+    data = Path(tempfile.mkdtemp(prefix="gosocial-clean-"))
+    data.chmod(0o755)
+    try:
+        port = str(free_port())
+        started = subprocess.run(
+            [sys.executable, "-m", "stack.local", "start", str(data / "pg"), "--port", port],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+        with (data / "run.log").open("a") as log:
+            holder = subprocess.Popen(["sleep", "600"], stdout=log)
+        postmaster = int((data / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+        proc = subprocess.run(
+            [sys.executable, "-m", "stack.clean", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"{postmaster} " in proc.stdout and "fast shutdown" in proc.stdout, proc.stdout
+        assert f"{holder.pid} sleep 600" in proc.stdout, proc.stdout
+        assert f"removed {data} (" in proc.stdout
+        assert not data.exists()
+        assert holder.wait(5) == -signal.SIGTERM
+        assert not pid_alive(postmaster)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
