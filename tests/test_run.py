@@ -299,3 +299,53 @@ def test_clean_data_says_what_it_stops_then_removes_the_directory() -> None:
         assert not pid_alive(postmaster)
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_the_api_alone_stops_on_ctrl_c_while_its_worker_starts(app_database_url: str) -> None:
+    """`python -m api` in a terminal: Ctrl-C (SIGINT to its whole process group) within 0.3 s of
+    "Starting worker" hung Sanic's main process (sanic-org/sanic#2997) and printed a worker's
+    KeyboardInterrupt traceback. Now it stops, quietly."""
+    rng = random.Random(2997)
+    for _ in range(5):
+        env = {
+            **os.environ,
+            "DATABASE_URL": app_database_url,
+            "REDIS_URL": "",
+            "PORT": str(free_port()),
+            "HOST": "127.0.0.1",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert proc.stdout is not None
+        out = b""
+        while b"Starting worker" not in out:
+            chunk = proc.stdout.read1(65536)
+            assert chunk, out.decode()
+            out += chunk
+        time.sleep(rng.uniform(0, 0.3))
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(f"still running {STOP_SECONDS} s after Ctrl-C") from None
+        finally:
+            out += proc.stdout.read()
+        assert b"Traceback" not in out, out.decode()
+        pgid = proc.pid
+        wait_until(lambda: not group_alive(pgid), 2, "its workers and helpers to exit")  # noqa: B023
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
