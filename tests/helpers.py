@@ -140,8 +140,9 @@ def check_response(response: httpx.Response) -> None:
         assert_error_shape(response.json())
 
 
-# API.md 1.1: RFC 3339 in UTC with exactly six fractional digits (Python 3.10's fromisoformat
-# takes 3 or 6). LOOKS_LIKE_TIME catches a time under any key but the free text users write.
+# The contract's times (docs/api.md): RFC 3339 in UTC with exactly six fractional digits
+# (Python 3.10's fromisoformat takes 3 or 6). LOOKS_LIKE_TIME catches a time under any key but
+# the free text users write.
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d")
 FREE_TEXT = {"title", "content", "tags", "username"}

@@ -3,9 +3,9 @@
 A real streaming standby of a throwaway primary (pg_basebackup), replaying commits 400 ms late
 (recovery_min_apply_delay): right after a write, the replica lacks it. The writer still reads it
 (its read waits up to 50 ms for the replica, then goes to the primary), and so does a follower's
-feed (API.md: a post is in every follower's feed once its 201 is answered); another user's read
-of the post itself, on the replica, does not see it yet, which shows reads really go there. A
-stopped replica sends every read to the primary, without an error.
+feed (docs/api.md: a post is in every follower's feed once its 201 is answered); another user's
+read of the post itself, on the replica, does not see it yet, which shows reads really go there.
+A stopped replica sends every read to the primary, without an error.
 """
 
 from __future__ import annotations
