@@ -1,6 +1,7 @@
 # GoSocial images, two targets from one file (compose.yaml builds both):
 #   runtime  the API (`python -m api`), the default target
-#   migrate  the one-shot schema deploy: sqitch and psql, scripts/container-migrate.sh
+#   migrate  the one-shot schema deploy: `python3 -m stack.database` (sqitch, psql), the same
+#            provisioning as make run, started by scripts/container-migrate.sh
 # No container runtime runs in this repository's CI: `make test` lints this file with hadolint
 # (tests/test_containers.py). See README.md, "Containers".
 
@@ -31,14 +32,16 @@ RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation -e .
 
 FROM base AS migrate
 # Debian 12's sqitch 1.3.1, the version the sqitch.conf layout is tested with (DESIGN.md);
-# psql creates the service's login. Versions are pinned to the release line, not the build:
-# Debian stable's archive drops superseded security updates, so an exact pin would break.
+# psql creates the database and the service's login. Versions are pinned to the release line,
+# not the build: Debian stable's archive drops superseded security updates, so an exact pin
+# would break. stack/ is standard library only: the base image's python3 runs it, no venv.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         'sqitch=1.3.*' 'libdbd-pg-perl=3.16.*' 'postgresql-client-15=15.*' \
     && rm -rf /var/lib/apt/lists/*
 COPY sqitch.conf sqitch.plan ./
 COPY db/ db/
+COPY stack/ stack/
 COPY scripts/container-migrate.sh scripts/
 # sqitch records who deployed each change; a system user has no full name to offer.
 ENV SQITCH_FULLNAME="GoSocial compose deploy" \
@@ -57,7 +60,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PORT=8080
 USER 10001
 EXPOSE 8080
-# /livez checks no dependency (API.md): a database outage must not get the container killed.
+# /livez checks no dependency (docs/api.md): a database outage must not get the container killed.
 # Slim images have no curl; urlopen raises (exit 1) on a refused connection or any non-2xx.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8080') + '/livez', timeout=2)"]

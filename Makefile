@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:55432/gosocial
 SQITCH_TARGET := db:$(subst postgresql://,pg://,$(DATABASE_URL))
 SEED_ARGS ?=
-PY_SOURCES := api tests scripts stack $(wildcard bench)
+PY_SOURCES := api stack tests scripts $(wildcard bench)
 
 .PHONY: help install lock run cluster test test-quick lint fmt seed seed-large db-deploy db-revert db-verify db-test db-new db-release gen-docs bench bench-cluster soak services-stop
 
@@ -25,8 +25,12 @@ lock: install ## refresh requirements.lock (pinned, hashed) from pyproject.toml'
 	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
 		-o requirements-runtime.lock pyproject.toml
 
-run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set)
-	@scripts/run.sh
+run: install ## serve the API on 127.0.0.1:8080 (starts local PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set); its output in .data/run.log too
+	@$(PY) -m stack.run
+
+.PHONY: clean-data
+clean-data: ## stop what still runs under .data/ (make run, make cluster), saying so, then remove it (its size printed)
+	@python3 -m stack.clean
 
 cluster: install ## replicated PostgreSQL (etcd x3, 3 Patroni nodes, HAProxy, PgBouncer), Redis, 2 API instances behind :8080 (CLUSTER_ARGS="--fresh")
 	@$(PY) -u -m stack.cluster $(CLUSTER_ARGS)

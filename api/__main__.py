@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from functools import partial
@@ -29,11 +32,10 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(str(exc))
     made = prepare_metrics_directory()
-    # Imported once the directory exists: prometheus-client places its metrics' storage at
-    # import, by PROMETHEUS_MULTIPROC_DIR (api/metrics.py).
-    from api.app import create_app
-
-    loader = AppLoader(factory=partial(in_worker, create_app, settings))
+    # api.app is imported (by the factory) once the directory exists: prometheus-client places
+    # its metrics' storage at import, by PROMETHEUS_MULTIPROC_DIR (api/metrics.py).
+    refuse_a_taken_port(settings.host, settings.port)
+    loader = AppLoader(factory=partial(in_worker, _worker_app, settings))
     app = loader.load()
     app.prepare(
         host=settings.host,
@@ -49,6 +51,7 @@ def main() -> None:
     # in the main process right after, and the workers theirs (api/app.py).
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     WorkerManager.shutdown_signal = _stop_from_the_monitor_loop  # type: ignore[method-assign]
+    WorkerManager.wait_for_ack = _wait_for_ack_unless_stopped  # type: ignore[method-assign]
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:
@@ -75,6 +78,78 @@ def _stop_from_the_monitor_loop(manager: WorkerManager, signum: int, frame: obje
     manager._stop_requested = True  # type: ignore[attr-defined]
     logger.info("Received signal %s. Shutting down.", signal.Signals(signum).name)
     manager.monitor_publisher.send("__TERMINATE__")
+
+
+class _StopWhileStarting(Exception):
+    pass
+
+
+_sanic_wait_for_ack = WorkerManager.wait_for_ack
+
+
+def _wait_for_ack_unless_stopped(manager: WorkerManager) -> None:
+    """Sanic's wait for every worker's "ready", ended by a stop signal.
+
+    Sanic's loop puts every message it reads there back on the pipe, but an early termination,
+    and reads it again: a stop that lands while a worker starts (Ctrl-C also kills the starting
+    worker, which then never acks) left the main process spinning at full CPU, deaf to any
+    further signal (sanic-org/sanic#2997). The stop is put back for the monitor loop, which
+    shuts the workers down, and the wait ends.
+    """
+    subscriber = manager.monitor_subscriber
+
+    class Watched:
+        def poll(self, timeout: float) -> bool:
+            return subscriber.poll(timeout)
+
+        def recv(self) -> object:
+            message = subscriber.recv()
+            if message is None or message == "__TERMINATE__":
+                manager.monitor_publisher.send(message)
+                raise _StopWhileStarting
+            return message
+
+    manager.monitor_subscriber = Watched()  # type: ignore[assignment]
+    try:
+        _sanic_wait_for_ack(manager)
+    except _StopWhileStarting:
+        logger.info("Stopped while the workers were starting")
+    finally:
+        manager.monitor_subscriber = subscriber
+
+
+def _worker_app(settings: Settings) -> Sanic:
+    """The worker's app. Until Sanic takes SIGINT over (once the worker has started), SIGINT
+    ends the worker at once and quietly: Sanic's main process stops a worker with SIGINT, and
+    the terminal's Ctrl-C reaches every process of its group; a worker still starting died of
+    it with a KeyboardInterrupt traceback."""
+    if multiprocessing.parent_process() is not None:  # a worker, not the main process
+        signal.signal(signal.SIGINT, _exit_now)
+    from api.app import create_app
+
+    return create_app(settings)
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    os._exit(128 + signum)
+
+
+# Pickled by reference for the spawned workers, which import it under its importable name
+# (`python -m api` runs this module as __main__).
+_worker_app.__module__ = "api.__main__"
+sys.modules.setdefault("api.__main__", sys.modules[__name__])
+
+
+def refuse_a_taken_port(host: str, port: int) -> None:
+    """One line naming the port and PORT, instead of Sanic's traceback, when it is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Sanic binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            sys.exit(f"port {port} (the API) is taken by another program: set PORT=<port>")
 
 
 def prepare_metrics_directory() -> Path | None:

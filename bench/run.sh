@@ -59,56 +59,41 @@ stamp=$(
 
 # Tuned for a 2-core, 24 GiB machine shared with others: a buffer cache that holds the 1M-post
 # database, no JIT (it costs more than it saves on millisecond queries), SSD-like page costs.
-pg_opts="-h 127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=200 -c shared_buffers=2GB"
-pg_opts+=" -c effective_cache_size=8GB -c work_mem=16MB -c maintenance_work_mem=512MB"
-pg_opts+=" -c random_page_cost=1.1 -c effective_io_concurrency=200 -c jit=off"
-pg_opts+=" -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_buffers=16MB"
-pg_opts+=" -c track_io_timing=on -c autovacuum_naptime=10s"
-export BENCH_PG_SETTINGS="$pg_opts"
+pg_settings=(-c max_connections=200 -c shared_buffers=2GB -c effective_cache_size=8GB
+  -c work_mem=16MB -c maintenance_work_mem=512MB -c random_page_cost=1.1
+  -c effective_io_concurrency=200 -c jit=off -c max_wal_size=4GB -c checkpoint_timeout=15min
+  -c wal_buffers=16MB -c track_io_timing=on -c autovacuum_naptime=10s)
+export BENCH_PG_SETTINGS="-h 127.0.0.1 -p $pg_port -k $pg_dir ${pg_settings[*]}"
 
+# The cluster: stack/local.py, as make run's (a fast shutdown at the end when started here).
+local_pg() { .venv/bin/python -m stack.local "$@"; }
 started_pg=""
 stop_pg() {
   trap - EXIT INT TERM
-  if [ -n "$started_pg" ]; then
-    scripts/pg/pg_ctl -D "$pg_data" -m fast -w stop >/dev/null || true
-  fi
+  if [ -n "$started_pg" ]; then local_pg stop "$pg_dir"; fi
 }
 trap stop_pg EXIT INT TERM
 
 start_pg() {
-  if scripts/pg/pg_ctl -D "$pg_data" status >/dev/null 2>&1; then
+  if local_pg status "$pg_dir"; then
     echo "PostgreSQL already running on $pg_data (left running at the end)"
     return
   fi
-  if ! scripts/pg/pg_ctl -D "$pg_data" -l "$pg_dir/server.log" -w -t 120 -o "$pg_opts" \
-    start >/dev/null; then
-    tail -n 5 "$pg_dir/server.log" >&2
-    echo "PostgreSQL did not start (port $pg_port taken? set BENCH_PG_PORT)" >&2
-    exit 1
-  fi
+  local_pg start "$pg_dir" --port "$pg_port" --variable BENCH_PG_PORT -- "${pg_settings[@]}"
   started_pg=1
 }
 
 if [ "${BENCH_RESEED:-0}" = 1 ] || [ ! -f "$pg_dir/STAMP" ] || [ "$(cat "$pg_dir/STAMP")" != "$stamp" ]; then
-  if [ -f "$pg_data/PG_VERSION" ]; then
-    scripts/pg/pg_ctl -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
-  fi
+  local_pg stop "$pg_dir"
   rm -rf "$pg_dir"
-  mkdir -p "$pg_dir"
   echo "creating the benchmark cluster in $pg_data (seeding takes a minute or two)..."
-  scripts/pg/initdb -D "$pg_data" -U postgres -A trust --no-sync >/dev/null
   start_pg
   for spec in "${datasets[@]}"; do
     IFS=: read -r db users posts follows <<<"$spec"
-    psql "$admin_url/postgres" -Xq -c "CREATE DATABASE $db"
-    sqitch deploy --quiet "db:pg://postgres@127.0.0.1:$pg_port/$db" >/dev/null
-    psql "$admin_url/$db" -Xq -c "DO \$\$ BEGIN
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gosocial') THEN
-          CREATE ROLE gosocial LOGIN IN ROLE gosocial_app; END IF; END \$\$"
-    echo "  seeding $db: users=$users posts=$posts follows=$follows"
     start=$(date +%s)
-    psql "$admin_url/$db" -Xq -v ON_ERROR_STOP=1 -v users="$users" -v posts="$posts" \
-      -v follows="$follows" -f db/seed/seed.sql >/dev/null
+    # Created, deployed by sqitch, the gosocial login, seeded: as make run and the tests do.
+    .venv/bin/python -m stack.database "$admin_url" --database "$db" \
+      --seed-var users="$users" --seed-var posts="$posts" --seed-var follows="$follows"
     if [ "$spec" = "${datasets[0]}" ]; then
       echo "  adding the cohorts of bench/cohorts.sql"
       psql "$admin_url/$db" -Xq -v ON_ERROR_STOP=1 -v users="$users" -f bench/cohorts.sql

@@ -19,11 +19,23 @@ command -v patroni >/dev/null || need+=(patroni)
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v haproxy >/dev/null || need+=(haproxy)
 command -v pgbouncer >/dev/null || need+=(pgbouncer)
+# A line every 20 s while a long step runs: a first install takes minutes, silently otherwise.
+ticking() {
+  local what=$1 started=$SECONDS
+  shift
+  (while sleep 20; do echo "  ... $what: $((SECONDS - started)) s so far"; done) &
+  local ticker=$!
+  "$@" || { kill "$ticker"; return 1; }
+  kill "$ticker"
+  echo "  $what: done in $((SECONDS - started)) s"
+}
+
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${need[*]}"
+  echo "installing Debian packages (first install: a few minutes): ${need[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  ticking "Debian packages" $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${need[@]}"
 fi
 
 # The virtualenv installs exactly what requirements.lock pins, hashes checked (make lock
@@ -31,8 +43,9 @@ fi
 # file changes.
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+  echo "installing the Python packages of requirements.lock into .venv (first install: 3 to 5 min)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  ticking "Python packages" .venv/bin/pip install -q --require-hashes -r requirements.lock
   .venv/bin/pip install -q --no-deps --no-build-isolation -e .
   touch "$stamp"
 fi

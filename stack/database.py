@@ -2,7 +2,8 @@
 deployed by sqitch, the service's login role (a member of gosocial_app, which the deploy
 creates), and seeded when it is empty and a seed is asked for. Safe to run again.
 
-    python3 -m stack.database postgresql://postgres@127.0.0.1:5432 [--seed] [--app-password P]
+    python3 -m stack.database postgresql://postgres@127.0.0.1:5432 [--database NAME]
+        [--seed] [--seed-var users=1000 ...] [--app-password-env VAR]
 
 `server` is a libpq URL of a superuser (or a role that may create databases and roles),
 without a database name; libpq's PG* variables fill in what it leaves out.
@@ -14,7 +15,8 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -63,7 +65,9 @@ class Server:
             env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
         )
         if proc.returncode != 0:
-            raise ProvisionError(f"psql failed: {sql or ' '.join(args)}\n{proc.stderr.strip()}")
+            # -v values stay out of the message: a password is passed that way.
+            shown = sql or " ".join(a for i, a in enumerate(args) if i == 0 or args[i - 1] != "-v")
+            raise ProvisionError(f"psql failed: {shown}\n{proc.stderr.strip()}")
         return proc.stdout.strip()
 
 
@@ -87,7 +91,24 @@ def create_database(server: Server, database: str = DATABASE) -> bool:
 
 def deploy(server: Server, database: str = DATABASE, to: str | None = None) -> str:
     """sqitch deploy (up to the change or tag `to`, else all of it); sqitch's output."""
+    drop_unfinished_registry(server, database)
     return sqitch("deploy", *(["--to", to] if to else []), target=server.sqitch_target(database))
+
+
+def drop_unfinished_registry(server: Server, database: str = DATABASE) -> None:
+    """sqitch creates its registry (schema sqitch) statement by statement at the first deploy:
+    interrupted there (Ctrl-C early in `make run`'s first start), every later deploy failed
+    with `relation "releases" already exists`. A registry that records no release and no change
+    holds nothing: it is dropped, and the deploy creates it again."""
+    server.psql(
+        "DO $$ BEGIN IF to_regnamespace('sqitch') IS NULL THEN RETURN; END IF; "
+        "IF to_regclass('sqitch.releases') IS NOT NULL THEN "
+        "  IF EXISTS (SELECT FROM sqitch.releases) THEN RETURN; END IF; END IF; "
+        "IF to_regclass('sqitch.changes') IS NOT NULL THEN "
+        "  IF EXISTS (SELECT FROM sqitch.changes) THEN RETURN; END IF; END IF; "
+        "DROP SCHEMA sqitch CASCADE; END $$",
+        database,
+    )
 
 
 def create_login(
@@ -122,22 +143,30 @@ def provision(
     *,
     login_password: str | None = None,
     seed_with: Mapping[str, object] | None = None,
-    say: bool = False,
+    say: bool | Callable[[str], object] = False,
 ) -> str:
-    """Everything above, in order; the service's URL (without its password)."""
+    """Everything above, in order; the service's URL (without its password). `say` (True: print)
+    gets a line before each long step and after each change made."""
 
     def step(text: str) -> None:
-        if say:
+        if callable(say):
+            say(f"  {text}")
+        elif say:
             print(f"  {text}", flush=True)
 
-    if create_database(server, database):
-        step(f"created database {database}")
+    created = create_database(server, database)
+    if created:
+        step(f"created database {database}; deploying the schema with sqitch (about 20 s)")
     out = deploy(server, database)
     if "Nothing to deploy" not in out:
         step(f"deployed the schema with sqitch ({out.count(' ok')} changes)")
     create_login(server, database, password=login_password)
-    if seed_with is not None and seed(server, database, seed_with):
-        step("seeded the development data")
+    if seed_with is not None and server.psql("SELECT count(*) FROM social.users", database) == "0":
+        sizes = " ".join(f"{name}={value}" for name, value in seed_with.items())
+        step(f"seeding the empty database: {sizes or 'the default size, about 10 s'}")
+        started = time.monotonic()
+        seed(server, database, seed_with)
+        step(f"seeded in {time.monotonic() - started:.0f} s")
     return server.login_url(database)
 
 
@@ -146,6 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("server", help="postgresql://user@host:port of a superuser")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--seed", action="store_true", help="seed when empty")
+    parser.add_argument(
+        "--seed-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a psql variable of db/seed/seed.sql (users, posts, follows); implies --seed",
+    )
     parser.add_argument(
         "--app-password-env",
         metavar="VAR",
@@ -158,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             Server(args.server),
             args.database,
             login_password=password,
-            seed_with={} if args.seed else None,
+            seed_with=dict(v.split("=", 1) for v in args.seed_var)
+            if args.seed or args.seed_var
+            else None,
             say=True,
         )
     except ProvisionError as exc:

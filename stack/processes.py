@@ -115,12 +115,13 @@ def chown_tree(path: Path, user: str = SERVICE_USER) -> None:
 
 @dataclass
 class Service:
-    """One long-running process in its own session, logging to a file; stopped by signal, then
-    by SIGKILL to its whole process group."""
+    """One long-running process in its own session, logging to a file (or, without one, to a
+    pipe, `proc.stdout`, for the caller to read); stopped by signal, then by SIGKILL to its
+    whole process group."""
 
     name: str
     argv: list[str]
-    log_path: Path
+    log_path: Path | None
     service_user: bool = False  # run as the postgres user (when we are root)
     cwd: Path | None = None  # default: the log's directory
     env: dict[str, str] = field(default_factory=dict)  # on top of ours
@@ -128,14 +129,15 @@ class Service:
     _log: IO[bytes] | None = None
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self.log_path.open("ab")
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PATRONI_", "PG"))}
         self.proc = subprocess.Popen(
             as_service_user(self.argv) if self.service_user else self.argv,
-            cwd=self.cwd or self.log_path.parent,
+            cwd=self.cwd or (self.log_path.parent if self.log_path else None),
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
+            stdout=self._log or subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in the terminal reaches us only; we stop them in order
             env={**inherited, **self.env},
@@ -190,6 +192,8 @@ class Service:
             self._log = None
 
     def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None:
+            return "(its output is a pipe)"
         try:
             text = self.log_path.read_text(errors="replace")
         except FileNotFoundError:

@@ -19,8 +19,9 @@ import httpx
 import orjson
 import testing.postgresql
 
+from stack.database import create_login
 from tests import leakcheck
-from tests.services import ROOT, Mailbox
+from tests.services import ROOT, Mailbox, server
 
 APP_PASSWORD = "app-password"  # the least-privilege login role the service connects as
 BASIC = ("admin", "admin")  # the ops routes' credentials outside production
@@ -95,13 +96,11 @@ def psql(dsn: dict[str, object], sql: str, database: str = "postgres") -> str:
 
 
 def app_login(pg: testing.postgresql.Postgresql, role: str = "gosocial") -> str:
-    """Create `role`, a login with only gosocial_app's rights (the service runs as one in
-    production), and answer its URL."""
-    Database(pg.url()).fetch(
-        f"CREATE ROLE {role} LOGIN PASSWORD '{APP_PASSWORD}' IN ROLE gosocial_app"
-    )
-    dsn = pg.dsn()
-    return f"postgresql://{role}:{APP_PASSWORD}@{dsn['host']}:{dsn['port']}/{dsn['database']}"
+    """`role`, a login with only gosocial_app's rights (the service runs as one in production),
+    as stack.database makes it; its URL."""
+    database = str(pg.dsn()["database"])
+    create_login(server(pg), database, login=role, password=APP_PASSWORD)
+    return server(pg).login_url(database, role, APP_PASSWORD)
 
 
 def assert_error_shape(body: object) -> None:
@@ -141,8 +140,9 @@ def check_response(response: httpx.Response) -> None:
         assert_error_shape(response.json())
 
 
-# API.md 1.1: RFC 3339 in UTC with exactly six fractional digits (Python 3.10's fromisoformat
-# takes 3 or 6). LOOKS_LIKE_TIME catches a time under any key but the free text users write.
+# The contract's times (docs/api.md): RFC 3339 in UTC with exactly six fractional digits
+# (Python 3.10's fromisoformat takes 3 or 6). LOOKS_LIKE_TIME catches a time under any key but
+# the free text users write.
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d")
 FREE_TEXT = {"title", "content", "tags", "username"}

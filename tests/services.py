@@ -9,12 +9,11 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,32 +21,37 @@ import orjson
 import testing.postgresql
 from aiosmtpd.controller import Controller
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_WRAPPERS = ROOT / "scripts" / "pg"
+from stack import ROOT
+from stack.database import Server, deploy
+from stack.database import sqitch as stack_sqitch
+from stack.local import PG_TOOLS
+from stack.processes import free_port, port_open, wait_until
+
+__all__ = ["ROOT", "free_port", "port_open", "wait_until"]  # re-exported for the tests
+
+PG_WRAPPERS = PG_TOOLS
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def server(pg: testing.postgresql.Postgresql) -> Server:
+    """A throwaway cluster as stack.database sees it (its superuser)."""
+    dsn = pg.dsn()
+    return Server(f"postgresql://{dsn['user']}@{dsn['host']}:{dsn['port']}")
 
 
 def sqitch(*args: str, target: str) -> subprocess.CompletedProcess[str]:
-    """Run sqitch from the repository root against `target`; raise with its output on failure."""
-    proc = subprocess.run(
-        ["sqitch", *args, target], cwd=ROOT, capture_output=True, text=True, check=False
+    """stack.database.sqitch with the shape test_upgrade and test_sqitch read (`.stdout`)."""
+    return subprocess.CompletedProcess(
+        ["sqitch", *args, target], 0, stack_sqitch(*args, target=target)
     )
-    if proc.returncode != 0:
-        raise RuntimeError(f"sqitch {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
 
 
 def sqitch_target(dsn: dict[str, object], database: str | None = None) -> str:
-    return f"db:pg://{dsn['user']}@{dsn['host']}:{dsn['port']}/{database or dsn['database']}"
+    url = f"postgresql://{dsn['user']}@{dsn['host']}:{dsn['port']}"
+    return Server(url).sqitch_target(str(database or dsn["database"]))
 
 
 def _deploy(pg: testing.postgresql.Postgresql) -> None:
-    sqitch("deploy", target=sqitch_target(pg.dsn()))
+    deploy(server(pg), str(pg.dsn()["database"]))
 
 
 def postgresql_factory() -> testing.postgresql.PostgresqlFactory:
@@ -126,18 +130,7 @@ def smtp_server(handler: object, **options: object) -> Iterator[int]:
         controller.stop()
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def port_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-        return True
-    return False
+wait_for = wait_until  # the name the older tests use
 
 
 class RedisProcess:
@@ -157,7 +150,7 @@ class RedisProcess:
             ],
             stdout=subprocess.DEVNULL,
         )
-        wait_for(lambda: port_open(self.port), 10, "redis-server")
+        wait_until(lambda: port_open(self.port), 10, "redis-server")
 
     def stop(self) -> None:
         if self._proc is not None:
@@ -201,7 +194,7 @@ class Api:
             )
         self._terminated = False
         try:
-            wait_for(self._ready, 30, f"the API to start (see {log_path})")
+            wait_until(self._ready, 30, f"the API to start (see {log_path})")
         except BaseException:
             self.stop()
             raise

@@ -3,9 +3,9 @@
 A real streaming standby of a throwaway primary (pg_basebackup), replaying commits 400 ms late
 (recovery_min_apply_delay): right after a write, the replica lacks it. The writer still reads it
 (its read waits up to 50 ms for the replica, then goes to the primary), and so does a follower's
-feed (docs/api.md: a post is in every follower's feed once its 201 is answered); another user's read
-of the post itself, on the replica, does not see it yet, which shows reads really go there. A
-stopped replica sends every read to the primary, without an error.
+feed (docs/api.md: a post is in every follower's feed once its 201 is answered); another user's
+read of the post itself, on the replica, does not see it yet, which shows reads really go there.
+A stopped replica sends every read to the primary, without an error.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 import testing.postgresql
 
 from tests.helpers import Database, access_claims, base_env, bearer, own_cluster
-from tests.services import PG_WRAPPERS, Api, api, free_port, wait_for
+from tests.services import PG_WRAPPERS, Api, api, free_port, wait_until
 
 DELAY_MS = 400
 PAIRS = 200
@@ -80,7 +80,7 @@ def replicated(
     redis_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Replicated]:
-    # Not under pytest's directory, which the postgres user cannot traverse (scripts/pg/pgtool).
+    # Not under pytest's directory, which the postgres user cannot traverse (stack/pg/pgtool).
     base = Path(tempfile.mkdtemp(prefix="standby-"))
     with own_cluster(pg_factory) as primary:
         dsn = primary.pg.dsn()
@@ -126,7 +126,7 @@ def test_a_writer_reads_its_writes_while_others_read_the_replica(
         "INSERT INTO social.followers (user_id, follower_id) VALUES ($1, $2)", writer, reader
     )
     # Both users exist on the replica before the reads start.
-    wait_for(
+    wait_until(
         lambda: (
             httpx.get(
                 f"{replicated.service.url}/v1/users/feed", headers=replicated.token(reader)
@@ -160,7 +160,7 @@ def test_a_writer_reads_its_writes_while_others_read_the_replica(
                 theirs = client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader))
                 unseen += theirs.status_code == 404
         # Once replayed, everyone reads it from the replica.
-        wait_for(
+        wait_until(
             lambda: (
                 client.get(f"/v1/posts/{post_id}", headers=replicated.token(reader)).status_code
                 == 200

@@ -321,13 +321,13 @@ def test_api_starts_after_healthy_services_and_the_deploy(compose: dict[str, Any
 def test_migrate_script_deploys_and_creates_the_login(
     pg_factory: testing.postgresql.PostgresqlFactory,
 ) -> None:
-    """What the `migrate` service runs, against a real PostgreSQL: twice, as a restarted stack
-    would. Its own cluster: roles are cluster-wide, and this one sets gosocial's password."""
-    assert shutil.which("sqitch") and shutil.which("psql")
+    """What the `migrate` service runs (`python3 -m stack.database`), against a real
+    PostgreSQL without the database: twice, as a restarted stack would. Its own cluster: roles
+    are cluster-wide, and this one sets gosocial's password."""
+    assert shutil.which("sqitch") and shutil.which("psql") and shutil.which("python3")
     pg = pg_factory()
     try:
         dsn = pg.dsn()
-        psql(dsn, "CREATE DATABASE compose")
         password = "compose-app-password"
         env = {
             "PATH": os.environ["PATH"],
@@ -339,7 +339,7 @@ def test_migrate_script_deploys_and_creates_the_login(
             "SQITCH_FULLNAME": "Test",
             "SQITCH_EMAIL": "test@example.com",
         }
-        for _ in range(2):
+        for run in range(2):
             proc = subprocess.run(
                 [str(ROOT / "scripts" / "container-migrate.sh")],
                 env=env,
@@ -350,6 +350,7 @@ def test_migrate_script_deploys_and_creates_the_login(
             )
             assert proc.returncode == 0, proc.stdout + proc.stderr
             assert password not in proc.stdout + proc.stderr
+            assert ("created database compose" in proc.stdout) == (run == 0), proc.stdout
         login = psql(
             dsn,
             "SELECT rolcanlogin, pg_has_role('gosocial', 'gosocial_app', 'member'),"
@@ -360,3 +361,21 @@ def test_migrate_script_deploys_and_creates_the_login(
         assert psql(dsn, "SELECT count(*) FROM social.roles", "compose") == "3"
     finally:
         pg.stop()
+
+
+def test_migrate_image_has_what_its_script_runs() -> None:
+    """The migrate stage has no virtualenv: `python3 -m stack.database` must import with the
+    standard library alone, from what the stage copies."""
+    migrate = stages(DOCKERFILE.read_text())["migrate"]
+    copied = {args.split()[0] for keyword, args in migrate if keyword == "COPY"}
+    assert {"stack/", "db/", "scripts/container-migrate.sh"} <= copied, copied
+    assert "stack.database" in (ROOT / "scripts" / "container-migrate.sh").read_text()
+    # -S -I: no site-packages, no environment; only the repository on the path.
+    proc = subprocess.run(
+        [sys.executable, "-S", "-I", "-c", f"import sys; sys.path[:0] = [{str(ROOT)!r}]; "
+         "import stack.database, stack.processes, stack.local, stack.run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr

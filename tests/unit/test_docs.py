@@ -24,14 +24,6 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PROBES = ("/livez", "/readyz")
 
-# Paths of the README's map that the other parts of issue 19 create; a path leaves this set in
-# the merge that creates it (test_readme_map_paths_exist says which).
-PENDING = {
-    "stack/run.py",
-    "stack/local.py",
-    "stack/pg/",
-}
-
 
 Operations = dict[str, dict[str, dict[str, Any]]]  # path → method → operation
 Rows = dict[tuple[str, str], dict[str, str]]  # (method, path) → cells by header
@@ -157,8 +149,6 @@ def test_relative_links_resolve(page: Path) -> None:
             continue  # http:, https:, mailto:
         path, _, fragment = target.partition("#")
         linked = (page.parent / path).resolve() if path else page
-        if linked.is_relative_to(ROOT) and pending(str(linked.relative_to(ROOT))):
-            continue
         assert linked.exists(), f"{page.name}: {target} does not exist"
         if fragment and linked.suffix == ".md":
             headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.M)
@@ -169,15 +159,6 @@ def readme_map() -> list[str]:
     """The paths the README's map names: the first word of each line of its `text` block."""
     block = README.read_text().split("## Map", 1)[1].split("```text\n", 1)[1].split("```")[0]
     return [line.split()[0] for line in block.splitlines() if line and not line[0].isspace()]
-
-
-def pending(path: str) -> bool:
-    return path.rstrip("/") in {p.rstrip("/") for p in PENDING}
-
-
-def test_pending_paths_are_still_to_come() -> None:
-    for path in PENDING:
-        assert not (ROOT / path).exists(), f"{path} exists now: remove it from PENDING"
 
 
 def sqitch_changes() -> set[str]:
@@ -191,8 +172,8 @@ def test_named_paths_and_changes_exist(page: Path) -> None:
     (`functions/x`, `schema/x`) is in the plan."""
     changes = sqitch_changes()
     for name in sorted(set(re.findall(r"`([A-Za-z][\w.-]*/[\w./-]*)`", page.read_text()))):
-        if name.startswith(("application/", "text/")) or pending(name):
-            continue  # media types; paths the rest of issue 19 creates
+        if name.startswith(("application/", "text/")):
+            continue  # media types
         if name.startswith(("functions/", "schema/")) and not name.endswith(".sql"):
             assert name in changes, f"{page.name}: no sqitch change {name}"
         else:
@@ -203,11 +184,7 @@ def test_readme_map_paths_exist() -> None:
     paths = readme_map()
     assert len(paths) > 10
     for path in paths:
-        exists = (ROOT / path).exists()
-        if pending(path):
-            assert not exists, f"{path} exists now: remove it from PENDING in {__name__}"
-        else:
-            assert exists, f"README.md's map names {path}, which does not exist"
+        assert (ROOT / path).exists(), f"README.md's map names {path}, which does not exist"
 
 
 def readme_tour() -> list[str]:
