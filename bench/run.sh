@@ -51,7 +51,7 @@ fi
 stamp=$(
   {
     cat sqitch.plan sqitch.conf db/seed/seed.sql bench/cohorts.sql
-    find db/schema db/functions -type f -name '*.sql' | sort | xargs cat
+    find db/schema db/functions db/triggers db/data -type f -name '*.sql' | sort | xargs cat
     printf '%s\n' "${datasets[@]}"
     pg_config --version 2>/dev/null || ls /usr/lib/postgresql
   } | sha256sum | cut -c1-16
