@@ -43,11 +43,11 @@ class Processes:
             return (
                 port_open(port)
                 and (probe is None or http_status(port, probe) in range(100, 500))
-                and server.log_path.read_bytes().count(b"Worker ready") >= workers
+                and server.log.read_bytes().count(b"Worker ready") >= workers
             )
 
         try:
-            wait_until(serving, 90, f"{name} to serve (see {server.log_path})", step=0.2)
+            wait_until(serving, 90, f"{name} to serve (see {server.log})", step=0.2)
             yield
         finally:
             server.stop(timeout=20)

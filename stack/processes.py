@@ -144,6 +144,13 @@ class Service:
         )
 
     @property
+    def log(self) -> Path:
+        """Its log file (one started with `log_path=None` has none: its output is a pipe)."""
+        if self.log_path is None:
+            raise RuntimeError(f"{self.name} writes to a pipe, not a log file")
+        return self.log_path
+
+    @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 

@@ -139,7 +139,7 @@ def describe(cluster: Cluster) -> str:
             f"  Redis               {cluster.redis_url()}   (cache, rate limiter, WAL positions)",
             *(
                 f"  {service.name:<19} http://127.0.0.1:{port}/v1   "
-                f"(log: {service.log_path.relative_to(base)})"
+                f"(log: {service.log.relative_to(base)})"
                 for service, port in zip(cluster.apis, p.api_instances, strict=False)
             ),
             "",

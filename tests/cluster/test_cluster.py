@@ -332,14 +332,14 @@ def test_the_lost_node_rejoins_as_a_replica(cluster: Cluster, state: State) -> N
     lost = state.lost
     if lost is None:
         pytest.skip("the failover test did not lose a node")
-    log_before = lost.patroni.log_path.stat().st_size
+    log_before = lost.patroni.log.stat().st_size
     lost.start()
     started = time.monotonic()
     cluster.wait_healthy(90)
     print(f"\n{lost.name} rejoined, cluster healthy, in {time.monotonic() - started:.1f} s")
     member = next(m for m in cluster.patroni.members() if m["name"] == lost.name)
     assert member["role"] in ("replica", "sync_standby"), member
-    with lost.patroni.log_path.open("rb") as log:
+    with lost.patroni.log.open("rb") as log:
         log.seek(log_before)
         rejoin_log = log.read().decode(errors="replace")
     # Its crash left WAL the new leader never had: pg_rewind takes it back to the divergence

@@ -431,7 +431,7 @@ def log_lines(cluster: Cluster) -> list[dict[str, object]]:
     """Every line the front's instances logged, non-JSON ones (a traceback) as error lines."""
     lines: list[dict[str, object]] = []
     for service in cluster.apis:
-        for text in service.log_path.read_text(errors="replace").splitlines():
+        for text in service.log.read_text(errors="replace").splitlines():
             try:
                 line = orjson.loads(text)
             except orjson.JSONDecodeError:
