@@ -24,7 +24,7 @@ from tests.helpers import (
 )
 from tests.services import Mailbox, api, postgresql_factory, redis_process, smtp_server
 
-# The tiers, one folder each, slowest first: with `-n`, the longest modules start first.
+# The tiers, one folder each, slowest first.
 TIERS = ("cluster", "container", "service", "database", "unit")
 
 
@@ -36,7 +36,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(f"tests outside a tier folder ({', '.join(TIERS)}): {stray}")
     for item in items:
         item.add_marker(item.path.parent.name)
-    items.sort(key=lambda item: TIERS.index(item.path.parent.name))  # stable within a tier
+    # With -n, the longest modules start first so that none is left running alone at the end:
+    # the cluster tier, then modules marked slow, then the rest by tier (stable within each).
+    items.sort(
+        key=lambda item: (
+            item.path.parent.name != "cluster",
+            item.get_closest_marker("slow") is None,
+            TIERS.index(item.path.parent.name),
+        )
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

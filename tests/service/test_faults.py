@@ -20,6 +20,9 @@ import testing.postgresql
 from tests.helpers import BASIC, Account, Cluster, base_env, make_user, own_cluster, smtp_env
 from tests.services import Api, Mailbox, RedisProcess, api, redis_process, wait_for
 
+# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 QUERY_TIMEOUT = 1.5
 HUGE = "1000000"  # the limiter runs (and talks to Redis) but never refuses
 

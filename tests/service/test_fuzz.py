@@ -13,8 +13,9 @@ listed in tests/fuzz_hooks.py (EXCLUSIONS, a reason each), which keeps positive 
 them; everything else the service enforces is in the document, from the models.
 
 Bounds: FUZZ_EXAMPLES (75) per operation and phase, one worker, 10 s per request, a fixed
-FUZZ_SEED: about 2,100 cases in about 20 s on 2 busy cores, well within `make test`'s 60 s
-budget. Set FUZZ_SEED, FUZZ_EXAMPLES and FUZZ_CHECKS=all to explore further.
+FUZZ_SEED: about 2,100 cases, in 20 s alone and one to two minutes while `make test` runs the
+other modules beside it on 2 cores (cut at 300 s). Set FUZZ_SEED, FUZZ_EXAMPLES and
+FUZZ_CHECKS=all to explore further.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ import pytest
 from tests import leakcheck
 from tests.helpers import Account, assert_error, create_post
 from tests.services import ROOT
+
+# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "75"))
 FUZZ_SEED = os.environ.get("FUZZ_SEED", "20261124")
@@ -118,7 +122,7 @@ def test_fuzz_every_operation_from_the_openapi_document(
     }
     try:
         proc = subprocess.run(
-            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=150
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"schemathesis did not finish in {exc.timeout} s:\n{exc.stdout}")

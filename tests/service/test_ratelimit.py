@@ -14,6 +14,9 @@ import testing.postgresql
 from tests.helpers import BASIC, Cluster, base_env, own_cluster
 from tests.services import Api, api, redis_process
 
+# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 # A window long enough for a burst of 30 on a loaded machine (tests run in parallel).
 LIMIT, WINDOW = 20, 15
 

@@ -34,6 +34,9 @@ import pytest
 from stack.processes import free_port, pid_alive, port_taken, wait_until
 from tests.services import ROOT, redis_process
 
+# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 STOP_SECONDS = 5
 MOMENTS = 20
 # Lines of the start, each a moment to press Ctrl-C at (plus a random delay): the first start's

@@ -14,6 +14,9 @@ import pytest
 from tests.helpers import BASIC
 from tests.services import Api, wait_for
 
+# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 
 def workers_of(main: int) -> list[int]:
     """The server worker processes Sanic spawned (its other children left out)."""
