@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -50,21 +52,46 @@ def sqitch_target(dsn: dict[str, object], database: str | None = None) -> str:
     return Server(url).sqitch_target(str(database or dsn["database"]))
 
 
-def _deploy(pg: testing.postgresql.Postgresql) -> None:
-    # Not verified here: tests/database/test_sqitch.py verifies every change of the plan.
-    deploy(server(pg), str(pg.dsn()["database"]), verify=False)
+# Small, fast and crash-unsafe: a throwaway cluster needs no durability.
+PG_SETTINGS = {
+    "initdb": str(PG_WRAPPERS / "initdb"),
+    "postgres": str(PG_WRAPPERS / "postgres"),
+    "postgres_args": "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
+    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+}
+
+
+def deployed_template() -> Path:
+    """A stopped cluster's data directory holding the deployed schema, made once for what
+    db/ and sqitch.plan hold now and shared by every test process of the run (and later runs):
+    parallel workers copy it instead of each deploying the plan again."""
+    sources = [ROOT / "sqitch.plan", *sorted((ROOT / "db").rglob("*.sql"))]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    home = Path(tempfile.gettempdir()) / "gosocial-test-template"
+    template = home / digest
+    home.mkdir(exist_ok=True)
+    home.chmod(0o755)  # the postgres user copies out of it
+    with (home / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds it; the others wait
+        if not (template / "ready").exists():
+            shutil.rmtree(template, ignore_errors=True)  # a build that was cut short
+            for old in home.iterdir():  # other versions of the schema, unused for a day
+                if old.is_dir() and old.stat().st_mtime < time.time() - 86400:
+                    shutil.rmtree(old, ignore_errors=True)
+            pg = testing.postgresql.Postgresql(base_dir=str(template), **PG_SETTINGS)
+            try:
+                # Not verified here: tests/database/test_sqitch.py verifies every change.
+                deploy(server(pg), str(pg.dsn()["database"]), verify=False)
+            finally:
+                pg.stop()
+            (template / "ready").touch()
+    return template / "data"
 
 
 def postgresql_factory() -> testing.postgresql.PostgresqlFactory:
     """A factory whose clusters already hold the deployed schema (deployed once, then copied)."""
     return testing.postgresql.PostgresqlFactory(
-        cache_initialized_db=True,
-        on_initialized=_deploy,
-        initdb=str(PG_WRAPPERS / "initdb"),
-        postgres=str(PG_WRAPPERS / "postgres"),
-        # Small, fast and crash-unsafe: a throwaway cluster needs no durability.
-        postgres_args="-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        copy_data_from=str(deployed_template()), **PG_SETTINGS
     )
 
 
