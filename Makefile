@@ -42,8 +42,8 @@ PYTEST := $(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist lo
 test: lint ## lint, then every tier in parallel (tests/unit, database, service, cluster, container)
 	$(PYTEST) $(PYTEST_ARGS)
 
-test-quick: install ## the unit, database and service tiers: the developer's loop (about 2 min)
-	$(PYTEST) -m "not cluster and not container" $(PYTEST_ARGS)
+test-quick: install ## the unit, database and service tiers less the slow modules: the developer's loop (~2 min)
+	$(PYTEST) -m "not cluster and not container and not slow" $(PYTEST_ARGS)
 
 soak: install ## 60 s mixed workload against 2 workers: no 5xx, bounded memory and connections, no lost write
 	SOAK_SECONDS=$${SOAK_SECONDS:-60} $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/service/test_soak.py
