@@ -1,8 +1,5 @@
 """Soak: a bounded mixed workload against a server of its own with WORKERS=2, rate limit off.
 
-# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
-pytestmark = pytest.mark.slow
-
 SOAK_SECONDS long (10 in `make test`, 60 in `make soak`). Stated bounds, checked after warm-up
 (the first WARMUP_SHARE of the run, at least 3 s):
 
@@ -34,6 +31,9 @@ import testing.postgresql
 from tests import leakcheck
 from tests.helpers import Account, Database, app_login
 from tests.services import api
+
+# Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "10"))
 WORKERS = 2
