@@ -71,13 +71,6 @@ def state() -> State:
     return State()
 
 
-@pytest.fixture
-def healthy(cluster: Cluster) -> Cluster:
-    """The cluster, once three members run with a leader, a sync standby and no lag."""
-    cluster.wait_healthy(60)
-    return cluster
-
-
 async def connect(port: int, user: str = "postgres") -> asyncpg.Connection:
     return await asyncpg.connect(
         host="127.0.0.1", port=port, user=user, database="gosocial", timeout=5

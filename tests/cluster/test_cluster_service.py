@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import bcrypt
 import httpx
@@ -96,13 +97,6 @@ def cluster(
 @pytest.fixture(scope="module")
 def state() -> State:
     return State()
-
-
-@pytest.fixture
-def healthy(cluster: Cluster) -> Cluster:
-    """The cluster, once three members run with a leader, a sync standby and no lag."""
-    cluster.wait_healthy(60)
-    return cluster
 
 
 def make_users(cluster: Cluster, count: int, role: str | None = None) -> list[int]:
@@ -325,8 +319,28 @@ def test_reads_go_on_while_a_replica_is_stopped(healthy: Cluster, state: State) 
     assert set(statuses) == {200}, counts
 
 
+class OnAThread:
+    """A client's loop (`run`, which returns once `_stop` is set) on a thread of its own while
+    in `running()`."""
+
+    _stop: threading.Event
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Self]:
+        thread = threading.Thread(target=self.run, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join(30)
+
+
 @dataclass
-class Poster:
+class Poster(OnAThread):
     """A client posting through the API front one post after another (a pause of 20 ms after a
     201, 50 ms after anything else), on a thread, until stopped."""
 
@@ -352,16 +366,6 @@ class Poster:
                     status, post_id = 0, None  # no answer at all
                 self.answers.append((time.monotonic(), status, post_id))
                 time.sleep(0.02 if status == 201 else 0.05)
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator[Poster]:
-        thread = threading.Thread(target=self.run, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._stop.set()
-            thread.join(30)
 
     def created_after(self, moment: float) -> int:
         return sum(1 for t, status, _ in self.answers if status == 201 and t > moment)
@@ -501,7 +505,7 @@ def test_a_queued_fan_out_is_drained_after_the_faults(healthy: Cluster) -> None:
 
 
 @dataclass
-class Reader:
+class Reader(OnAThread):
     """A client reading a post and its feed through the API front, one request after another,
     on a thread, until stopped."""
 
@@ -523,16 +527,6 @@ class Reader:
                     status = 0
                 self.answers.append((time.monotonic(), status))
                 time.sleep(0.02)
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator[Reader]:
-        thread = threading.Thread(target=self.run, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._stop.set()
-            thread.join(30)
 
 
 def test_losing_two_etcd_members_steps_the_leader_down_until_they_return(

@@ -147,6 +147,17 @@ def leftovers(run: Run) -> list[str]:
     return found
 
 
+def start_postgresql(data: Path, port: str) -> None:
+    """The data directory's PostgreSQL started as scripts start it, left running."""
+    started = subprocess.run(
+        [sys.executable, "-m", "stack.local", "start", str(data / "pg"), "--port", port],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode == 0, started.stdout + started.stderr
+
+
 def free_ports() -> dict[str, int]:
     return {name: free_port() for name in VARIABLES}
 
@@ -231,13 +242,7 @@ def test_the_run_log_holds_the_confirm_link_and_a_running_server_is_reused(
     used, and left running."""
     ports = free_ports()
     pg_port = str(ports["LOCAL_PG_PORT"])
-    started = subprocess.run(
-        [sys.executable, "-m", "stack.local", "start", str(data_dir / "pg"), "--port", pg_port],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert started.returncode == 0, started.stdout + started.stderr
+    start_postgresql(data_dir, pg_port)
     ports["LOCAL_PG_PORT"] = free_port()  # not where it runs: its own port is found and used
     run = Run(data_dir, ports)
     try:
@@ -276,13 +281,7 @@ def test_clean_data_says_what_it_stops_then_removes_the_directory() -> None:
     data.chmod(0o755)
     try:
         port = str(free_port())
-        started = subprocess.run(
-            [sys.executable, "-m", "stack.local", "start", str(data / "pg"), "--port", port],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert started.returncode == 0, started.stdout + started.stderr
+        start_postgresql(data, port)
         with (data / "run.log").open("a") as log:
             holder = subprocess.Popen(["sleep", "600"], stdout=log)
         postmaster = int((data / "pg" / "data" / "postmaster.pid").read_text().split()[0])
