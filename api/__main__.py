@@ -18,6 +18,7 @@ from sanic.log import logger
 from sanic.worker.loader import AppLoader
 from sanic.worker.manager import WorkerManager
 
+from api.edge import EdgeProtocol
 from api.logs import configure_logging, in_worker
 from api.settings import ConfigError, Settings
 
@@ -44,6 +45,7 @@ def main() -> None:
         access_log=False,
         motd=False,
         single_process=False,
+        protocol=EdgeProtocol,  # deadlines, connection caps, strict heads
     )
     # Sanic first starts a state manager process, which keeps an ignored signal across its exec:
     # a SIGTERM to the whole process group (systemd's default, `kill -TERM -<pgid>`) killed it,

@@ -11,11 +11,13 @@ from functools import partial
 
 from sanic import Sanic
 from sanic.config import Config
+from sanic.exceptions import RequestCancelled
 
 from api import metrics, middleware, tracing
 from api.cache import UserCache, create_redis
 from api.context import ApiRequest, Context
 from api.db import Db
+from api.edge import Gate
 from api.errors import render
 from api.mail import build_mailer
 from api.openapi import SPEC_URI, UI_PREFIX, describe
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> App:
         cursors=Cursors(settings.jwt_secret),
         passwords=Passwords(settings.bcrypt_cost),
         mailer=build_mailer(settings),
+        gate=Gate.from_settings(settings),
     )
     app: App = Sanic(
         "gosocial",
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> App:
     for module in (auth, users, posts, ops, probes, links, prometheus):
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
+    app.error_handler.add(RequestCancelled, render)  # a CancelledError, not an Exception
     middleware.install(app)
     tracing.install(app)
     app.before_server_start(open_resources)
@@ -69,7 +73,6 @@ def create_app(settings: Settings | None = None) -> App:
 def _configure(app: App, settings: Settings) -> None:
     app.config.update(
         REQUEST_MAX_SIZE=1024 * 1024,
-        RESPONSE_TIMEOUT=settings.request_timeout,
         GRACEFUL_SHUTDOWN_TIMEOUT=settings.graceful_shutdown_timeout,
         FALLBACK_ERROR_FORMAT="json",
         CORS_ORIGINS=settings.cors_allowed_origin,

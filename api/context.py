@@ -18,6 +18,7 @@ from sanic.config import Config
 
 from api.cache import UserCache
 from api.db import Db
+from api.edge import Gate
 from api.mail import Mailer
 from api.pages import Cursors
 from api.pool import Pool
@@ -39,6 +40,7 @@ class Context:
     passwords: Passwords
     mailer: Mailer
     cursors: Cursors
+    gate: Gate  # the connection limits and counts (api/edge.py)
     started: float = field(default_factory=time.monotonic)
     requests: Counter[str] = field(default_factory=Counter)
     # /readyz's last answer and when it was checked (api/routes/probes.py)

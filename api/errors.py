@@ -7,7 +7,12 @@ from typing import Any
 
 import asyncpg
 from sanic import HTTPResponse, Request
-from sanic.exceptions import PayloadTooLarge, SanicException, ServiceUnavailable
+from sanic.exceptions import (
+    PayloadTooLarge,
+    RequestCancelled,
+    SanicException,
+    ServiceUnavailable,
+)
 
 from api.logs import safe_path
 from api.responses import dumps
@@ -41,6 +46,10 @@ UNAVAILABLE_CLASSES = ("08", "53", "57P")
 # which was handed out before its socket's close arrived).
 CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
+# nginx's status for a request whose client closed the connection before the answer: it is
+# recorded (access log, metrics, traces) and never sent, and it is not a server error.
+CLIENT_GONE = 499
+
 # Sanic's own messages for the statuses it raises itself, made into client sentences.
 _DEFAULT_MESSAGES = {
     400: "invalid request",
@@ -48,6 +57,7 @@ _DEFAULT_MESSAGES = {
     403: "forbidden",
     404: "not found",
     405: "method not allowed",
+    408: "the request did not arrive in time",
     409: "conflict",
     413: "request body too large",
     415: "the request body must be JSON (Content-Type: application/json)",
@@ -133,6 +143,8 @@ def _head_too_large(request: Request) -> ApiError:
 
 def render(request: Request, exc: Exception) -> HTTPResponse:
     """Every error response of the service, in the contract's shape."""
+    if isinstance(exc, RequestCancelled):  # the client went away: the handler was cancelled
+        return HTTPResponse(status=CLIENT_GONE)
     request_id = getattr(request.ctx, "request_id", None)
     if isinstance(exc, asyncpg.PostgresError):
         mapped = from_database(exc)
@@ -146,7 +158,7 @@ def render(request: Request, exc: Exception) -> HTTPResponse:
         exc = mapped or exc
     elif isinstance(exc, PayloadTooLarge) and str(exc) == _HEAD_TOO_LARGE:
         exc = _head_too_large(request)
-    elif isinstance(exc, ServiceUnavailable):  # Sanic's RESPONSE_TIMEOUT (REQUEST_TIMEOUT)
+    elif isinstance(exc, ServiceUnavailable):  # past REQUEST_TIMEOUT (api/edge.py)
         log.warning("request timed out", extra={"request_id": request_id})
         exc = ApiError(503, "the request took too long, try again later")
     elif isinstance(exc, CONNECTION_ERRORS):

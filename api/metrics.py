@@ -69,6 +69,16 @@ LOGIN_THROTTLED = Counter(
     "gosocial_login_throttled_total",
     "Password checks refused (429) by the per-account login throttle.",
 )
+CONNECTIONS_OPEN = Gauge(
+    "gosocial_http_connections_open",
+    "Client connections open (api/edge.py).",
+    multiprocess_mode="livesum",
+)
+CONNECTIONS_REFUSED = Counter(
+    "gosocial_http_connections_refused_total",
+    "Connections refused at a cap (api/edge.py), by cap: total (503) or per_client (429).",
+    ["cap"],
+)
 MAIL_SENDS = Counter(
     "gosocial_mail_sends_total",
     "Mail sends (invitations, password resets), by result (sent, retried, failed).",
@@ -83,6 +93,8 @@ CACHE_HITS, CACHE_MISSES, CACHE_ERRORS = (
 )
 for _result in ("sent", "retried", "failed"):
     MAIL_SENDS.labels(_result)
+for _cap in ("total", "per_client"):
+    CONNECTIONS_REFUSED.labels(_cap)
 
 
 _Series = tuple[Counter, Histogram]

@@ -73,7 +73,12 @@ class Settings(BaseSettings):
     rate_limit_window: int = Field(5, ge=1)
     # Header a trusted reverse proxy sets to the client IP (e.g. X-Forwarded-For); empty: socket.
     trusted_proxy_header: str = ""
-    request_timeout: float = Field(60.0, gt=0)
+    # The edge (api/edge.py): absolute deadlines from a stage's first byte, connection caps.
+    request_timeout: float = Field(60.0, gt=0)  # a whole request: its body and its answer
+    header_timeout: float = Field(10.0, gt=0)  # the request line and headers; a new connection
+    keep_alive_timeout: float = Field(15.0, gt=0)  # idle between requests
+    max_connections: int = Field(10000, ge=1)  # open connections per worker
+    max_connections_per_client: int = Field(256, ge=1)  # per worker and client address
     # SIGTERM: stop accepting, give in-flight requests this long, then close the pools.
     graceful_shutdown_timeout: float = Field(15.0, ge=0)
     access_log: bool = True  # one JSON line per request on stderr

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import re
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -314,3 +315,37 @@ def smtp_env(smtp_port: int) -> dict[str, str]:
         "SMTP_STARTTLS": "false",
         "MAIL_BACKOFF": "0.01",
     }
+
+
+@contextlib.contextmanager
+def table_locked(url: str, table: str = "social.posts") -> Iterator[None]:
+    """Hold ACCESS EXCLUSIVE on `table` in a superuser transaction: its reads and writes block."""
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    async def hold() -> None:
+        conn = await asyncpg.connect(url, timeout=5)
+        try:
+            async with conn.transaction():
+                await conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                await asyncio.to_thread(release.wait, 30)
+        finally:
+            await conn.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(hold())
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+            locked.set()
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert locked.wait(10) and not errors, errors
+    try:
+        yield
+    finally:
+        release.set()
+        assert done.wait(10)

@@ -4,20 +4,25 @@ past REQUEST_TIMEOUT, and SIGTERM with requests in flight."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 import testing.postgresql
 
-from tests.helpers import BASIC, Account, Cluster, base_env, make_user, own_cluster, smtp_env
+from tests.helpers import (
+    BASIC,
+    Account,
+    Cluster,
+    base_env,
+    make_user,
+    own_cluster,
+    smtp_env,
+    table_locked,
+)
 from tests.services import Api, Mailbox, RedisProcess, api, redis_process, wait_for
 
 # Minutes on a loaded machine: make test starts these modules first (tests/conftest.py).
@@ -87,40 +92,6 @@ def debug_vars(server: Api) -> dict:
 
 def health(server: Api) -> httpx.Response:
     return httpx.get(f"{server.url}/v1/health", auth=BASIC, timeout=5)
-
-
-@contextmanager
-def posts_locked(cluster: Cluster) -> Iterator[None]:
-    """Hold ACCESS EXCLUSIVE on social.posts in a superuser transaction: post reads block."""
-    locked, release, done = threading.Event(), threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    async def hold() -> None:
-        conn = await asyncpg.connect(cluster.url, timeout=5)
-        try:
-            async with conn.transaction():
-                await conn.execute("LOCK TABLE social.posts IN ACCESS EXCLUSIVE MODE")
-                locked.set()
-                await asyncio.to_thread(release.wait, 30)
-        finally:
-            await conn.close()
-
-    def run() -> None:
-        try:
-            asyncio.run(hold())
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-            locked.set()
-        finally:
-            done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    assert locked.wait(10) and not errors, errors
-    try:
-        yield
-    finally:
-        release.set()
-        assert done.wait(10)
 
 
 def get_post(server: Api, user: Account, post_id: int, timeout: float = 10) -> httpx.Response:
@@ -234,7 +205,7 @@ def test_slow_query_is_cancelled_and_the_pool_stays_healthy(
 ) -> None:
     me = users[0]
     assert get_post(server, me, post_id).status_code == 200  # the user is cached: no DB for auth
-    with posts_locked(cluster), ThreadPoolExecutor(6) as pool:
+    with table_locked(cluster.url), ThreadPoolExecutor(6) as pool:
         started = time.monotonic()
         futures = [pool.submit(get_post, server, me, post_id) for _ in range(6)]
         time.sleep(0.5)
@@ -294,7 +265,7 @@ def test_request_timeout_is_a_503(
         me = make_user(client, mailbox, "faults_timeout")
         r = client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=me.headers)
         post = r.json()["data"]["id"]
-        with posts_locked(cluster):
+        with table_locked(cluster.url):
             started = time.monotonic()
             r = get_post(s, me, post)
             elapsed = time.monotonic() - started
@@ -316,7 +287,7 @@ def test_sigterm_lets_in_flight_requests_finish(
             r = client.post("/v1/posts", json={"title": "t", "content": "c"}, headers=me.headers)
             post = r.json()["data"]["id"]
         with ThreadPoolExecutor(3) as pool:
-            with posts_locked(cluster):
+            with table_locked(cluster.url):
                 futures = [pool.submit(get_post, s, me, post, 20) for _ in range(3)]
                 time.sleep(0.5)  # the three are waiting on the lock
                 s.terminate()

@@ -6,6 +6,7 @@ under the caller's span, with database and Redis spans beneath it."""
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,8 +20,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from tests.helpers import BASIC
-from tests.services import Api, api, free_port, wait_for
+from tests.helpers import BASIC, Database, make_user, table_locked
+from tests.services import Api, Mailbox, api, free_port, wait_for
 
 SERVER_KIND = 2  # opentelemetry.proto.trace.v1.Span.SPAN_KIND_SERVER
 
@@ -34,6 +35,7 @@ class Span:
     kind: int
     scope: str
     attributes: dict[str, object]
+    status: int  # 0 unset, 1 ok, 2 error
 
 
 class Collector(ThreadingHTTPServer):
@@ -71,6 +73,7 @@ class _Receive(BaseHTTPRequestHandler):
                             span.kind,
                             scope.scope.name,
                             {a.key: _value(a.value) for a in span.attributes},
+                            span.status.code,
                         )
                     )
         reply = ExportTraceServiceResponse().SerializeToString()
@@ -165,6 +168,30 @@ def test_request_without_traceparent_starts_a_trace(server: Api, collector: Coll
     with server.client() as client:
         assert client.get("/no/such/route").status_code == 404
     wait_for(lambda: any(s.name == "GET unmatched" for s in collector.spans), 10, "a 404's span")
+
+
+def test_a_client_gone_is_a_499_span_not_an_error(
+    server: Api, collector: Collector, mailbox: Mailbox, db: Database
+) -> None:
+    with server.client() as client:
+        me = make_user(client, mailbox, f"traced_{secrets.token_hex(4)}")
+    trace_id = secrets.token_hex(16)
+    head = (
+        f"GET /v1/posts/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {me.access_token}\r\n"
+        f"traceparent: 00-{trace_id}-{secrets.token_hex(8)}-01\r\n\r\n"
+    )
+    with table_locked(db.url):  # the read waits on the lock until the client leaves
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(head.encode())
+            time.sleep(0.5)
+
+    def server_spans() -> list[Span]:
+        return [s for s in collector.trace(trace_id) if s.kind == SERVER_KIND]
+
+    wait_for(lambda: bool(server_spans()), 10, "the span of the request")
+    spans = server_spans()
+    assert [s.attributes["http.response.status_code"] for s in spans] == [499]
+    assert spans[0].status != 2  # not an error
 
 
 def print_tree(spans: list[Span], parent: str, depth: int = 0) -> None:
