@@ -45,10 +45,24 @@ LINK_TOKEN = r"^[A-Za-z0-9_-]{32,128}$"
 IDEMPOTENCY_KEY = r"^[!-~]([ -~]*[!-~])?$"
 
 
+def _decimal_up_to(limit: int) -> str:
+    """A pattern of the decimal numbers 1 to `limit`, so a string can carry a bounded number:
+    fewer digits than `limit`, or as many and below it from some digit on, or `limit` itself."""
+    top = str(limit)
+
+    def below(i: int) -> str:
+        low, high, rest = int(i == 0), int(top[i]) - 1, len(top) - i - 1
+        digit = str(low) if low == high else f"[{low}-{high}]"
+        return top[:i] + digit + ("" if rest == 0 else "[0-9]" if rest == 1 else f"[0-9]{{{rest}}}")
+
+    same = [below(i) for i in range(len(top)) if int(top[i]) > int(i == 0)]
+    return "(?:" + "|".join([f"[1-9][0-9]{{0,{len(top) - 2}}}", *same, top]) + ")"
+
+
 # If-Match (RFC 9110 §13.1.1): `*`, or a comma-separated list of entity-tags (`"x"`, `W/"x"`),
-# empty list elements allowed (§5.6.1). Tags of printable ASCII: obs-text, which no ETag of this
-# service holds, is refused with the malformed.
-ENTITY_TAG = r'(?:W/)?"[!#-~]*"'
+# empty list elements allowed (§5.6.1). docs/api.md writes a post's entity-tag `"<version>"`: a
+# tag holding anything but a version the body field could hold is malformed here.
+ENTITY_TAG = rf'(?:W/)?"{_decimal_up_to(MAX_INT4)}"'
 IF_MATCH = rf"^(?:\*|[ \t,]*{ENTITY_TAG}(?:[ \t]*,[ \t,]*{ENTITY_TAG})*[ \t,]*)$"
 CURSOR = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 
@@ -58,7 +72,7 @@ PATTERN_RULES = {
     NOT_BLANK: "must contain more than whitespace, and no NUL characters",
     FEED_TAGS: "at most 5 comma-separated tags of 1 to 32 characters",
     USERNAME: "only letters, digits, `_`, `.` and `-`",
-    IF_MATCH: '`*` or entity-tags from ETag, such as `"3"`, separated by commas',
+    IF_MATCH: '`*`, or the ETag of the version you read (`"3"`); several separated by commas',
     IDEMPOTENCY_KEY: "printable ASCII characters only",
     RFC3339: "must be an RFC 3339 date-time with an offset",
     LINK_TOKEN: "is not a token this service mailed",
@@ -293,13 +307,12 @@ class PostUpdateHeaders(Headers):
 
     @property
     def versions(self) -> frozenset[int] | None:
-        """The versions If-Match names (None: no If-Match, or `*`). Only a strong tag holding
-        a version can match a post's ETag: weak tags and others name none."""
+        """The versions If-Match names (None: no If-Match, or `*`). A weak tag never matches:
+        If-Match compares strongly (RFC 9110 §13.1.1)."""
         if self.if_match is None or self.if_match == "*":
             return None
-        tags = re.findall(r'(W/)?"([^"]*)"', self.if_match)
-        numbers = (int(v) for weak, v in tags if not weak and re.fullmatch(r"[1-9][0-9]{0,9}", v))
-        return frozenset(n for n in numbers if n <= MAX_INT4)
+        tags = re.findall(r'(W/)?"([0-9]+)"', self.if_match)
+        return frozenset(int(version) for weak, version in tags if not weak)
 
 
 class CreateHeaders(Headers):
