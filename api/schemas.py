@@ -60,8 +60,9 @@ def _decimal_up_to(limit: int) -> str:
 
 
 # If-Match (RFC 9110 §13.1.1): `*`, or a comma-separated list of entity-tags (`"x"`, `W/"x"`),
-# empty elements allowed, the empty list too (§5.6.1: `#element`), which matches nothing. docs/api.md writes a post's entity-tag `"<version>"`: a
-# tag holding anything but a version the body field could hold is malformed here.
+# empty elements allowed, the empty list too (§5.6.1: `#element`), which matches nothing.
+# docs/api.md writes a post's entity-tag `"<version>"`: a tag holding anything but a version the
+# body field could hold is malformed here.
 ENTITY_TAG = rf'(?:W/)?"{_decimal_up_to(MAX_INT4)}"'
 IF_MATCH = rf"^(?:\*|[ \t,]*(?:{ENTITY_TAG}(?:[ \t]*,[ \t,]*{ENTITY_TAG})*[ \t,]*)?)$"
 CURSOR = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
