@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import re
 import signal
 from functools import partial
 
@@ -33,6 +34,7 @@ from api.sweeper import drain_fanout, sweep
 
 log = logging.getLogger("gosocial.app")
 MAX_ID = 2**63 - 1
+_ID = re.compile(r"^[1-9][0-9]{0,18}$")  # docs/api.md: ids are positive integers, no other spelling
 App = Sanic[Config, Context]
 
 
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None) -> App:
     )
     _configure(app, settings)
     describe(app)  # the OpenAPI document's header, and the offline Swagger UI
-    app.router.register_pattern("id", _positive_bigint, r"^[0-9]{1,19}$")
+    app.router.register_pattern("id", _positive_bigint, _ID)
     for module in (auth, users, posts, ops, probes, links, prometheus):
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
@@ -93,9 +95,13 @@ def _configure(app: App, settings: Settings) -> None:
 
 
 def _positive_bigint(value: str) -> int:
-    number = int(value)
-    if not 0 < number <= MAX_ID:
+    # The router applies the pattern to regex routes only; for `<x:id>` it calls this alone,
+    # and int() also takes `+10`, `1_0`, ` 10` and other digits than ASCII's.
+    if not _ID.fullmatch(value):
         raise ValueError(value)  # the router then answers 404
+    number = int(value)
+    if number > MAX_ID:
+        raise ValueError(value)
     return number
 
 

@@ -15,7 +15,7 @@ import asyncpg
 from api import metrics
 from api.context import ApiRequest, Context, CurrentUser
 from api.errors import ApiError
-from api.security import TokenPair, basic_auth_ok, token_hash
+from api.security import TokenPair, basic_auth_ok, credentials, token_hash
 
 
 async def current_user(request: ApiRequest, also: int | None = None) -> CurrentUser:
@@ -25,10 +25,9 @@ async def current_user(request: ApiRequest, also: int | None = None) -> CurrentU
     `also`: another user id whose cached entry is read in the same Redis round trip and left
     in `request.ctx.also_raw` (None on a miss), for routes that read a second profile.
     """
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    token = credentials(request.headers.get("authorization"), "bearer")
     ctx = request.app.ctx
-    bearer = ctx.tokens.verify(token.strip(), "access") if scheme.lower() == "bearer" else None
+    bearer = ctx.tokens.verify(token, "access") if token else None
     if bearer is None:
         raise _unauthenticated()
     user_id = bearer.user_id

@@ -67,8 +67,26 @@ _DEFAULT_MESSAGES = {
 }
 
 
+# Problems described in one error's `details`, and characters of a client's key echoed as a
+# `field`: an error body stays a few kB, whatever the request held.
+MAX_DETAILS = 10
+MAX_FIELD = 100
+
+
+def field_name(key: object) -> str:
+    """A key the client sent, as a detail's `field`: cut short, and encodable (a lone surrogate,
+    which JSON text may escape, becomes `?`)."""
+    name = str(key)
+    if len(name) > MAX_FIELD:
+        name = name[:MAX_FIELD] + "..."
+    return name.encode("utf-8", "replace").decode()
+
+
 class ApiError(SanicException):
-    """An error for the client: a status, one human sentence and optional per-field details."""
+    """An error for the client: a status, one human sentence and optional per-field details.
+
+    At most MAX_DETAILS details are kept; `problems`, the number found, or more details than
+    that, are told in the sentence."""
 
     def __init__(
         self,
@@ -76,7 +94,12 @@ class ApiError(SanicException):
         message: str,
         details: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        problems: int | None = None,
     ) -> None:
+        total = max(problems or 0, len(details or ()))
+        if details and total > MAX_DETAILS:
+            message = f"{message} ({total} problems, the first {MAX_DETAILS} listed)"
+            details = details[:MAX_DETAILS]
         super().__init__(message, status_code=status, headers=headers)
         self.details = details
 

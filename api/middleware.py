@@ -27,6 +27,7 @@ _STATUS_CLASS = {n: f"{n}xx" for n in range(1, 6)}
 def install(app: Sanic[Config, Context]) -> None:
     ctx, settings = app.ctx, app.ctx.settings
     access_logged = settings.access_log
+    cors = bool(settings.cors_allowed_origin)
 
     async def start(request: ApiRequest) -> None:
         request.ctx.started = time.perf_counter()
@@ -45,6 +46,8 @@ def install(app: Sanic[Config, Context]) -> None:
         request_id = request.ctx.request_id or uuid.uuid4().hex
         headers = response.headers
         headers["X-Request-ID"] = request_id
+        if cors:
+            vary_on_origin(response)
         if request.ctx.rate_headers:
             headers.update(request.ctx.rate_headers)
         ctx.requests[_STATUS_CLASS[response.status // 100]] += 1
@@ -69,6 +72,15 @@ def install(app: Sanic[Config, Context]) -> None:
 
     app.register_middleware(start, "request", priority=100)
     app.register_middleware(finish, "response", priority=100)
+
+
+def vary_on_origin(response: BaseHTTPResponse) -> None:
+    """`Vary: Origin` on every answer while CORS is on: whether the CORS headers come, and
+    which, depends on the request's Origin, an unknown one or none included (sanic-ext adds it
+    only when it allows the origin), so no cache may serve one origin's answer to another."""
+    vary = response.headers.get("vary", "")
+    if "origin" not in (token.strip().lower() for token in vary.split(",")):
+        response.headers["Vary"] = f"{vary}, Origin" if vary else "Origin"
 
 
 _PARAMETER_TYPE = re.compile(r"<([^:>]+):[^>]*>")

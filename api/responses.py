@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import orjson
 from sanic import HTTPResponse
 
+from api.security import TokenPair
+
 
 def data(
     raw: str | bytes, status: int = 200, headers: dict[str, str] | None = None
@@ -15,6 +17,19 @@ def data(
     """`{"data": raw}` without decoding `raw`: the api.* functions return finished JSON."""
     body = raw.encode() if isinstance(raw, str) else raw
     return HTTPResponse(b'{"data":' + body + b"}", status, headers, "application/json")
+
+
+# RFC 6749 §5.1: an answer carrying a token must not be stored (Pragma for HTTP/1.0 caches).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NO_STORE_DOC = {  # as `@endpoint(ok_headers=...)` documents them
+    "Cache-Control": "`no-store`: an answer carrying tokens is never cached (RFC 6749 §5.1)",
+    "Pragma": "`no-cache`, for HTTP/1.0 caches",
+}
+
+
+def token_pair(pair: TokenPair) -> HTTPResponse:
+    """A token pair, in the envelope, never to be cached."""
+    return HTTPResponse(dumps({"data": pair.as_json()}), 200, NO_STORE, "application/json")
 
 
 def no_content() -> HTTPResponse:

@@ -13,13 +13,13 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     WithJsonSchema,
@@ -59,8 +59,13 @@ def _decimal_up_to(limit: int) -> str:
     return "(?:" + "|".join([f"[1-9][0-9]{{0,{len(top) - 2}}}", *same, top]) + ")"
 
 
-# If-Match: "<version>" (W/ and bare digits taken too), a version the body field could hold.
-IF_MATCH = rf'^(?:W/)?"?{_decimal_up_to(MAX_INT4)}"?$'
+# If-Match (RFC 9110 §13.1.1): `*`, or a comma-separated list of entity-tags (`"x"`, `W/"x"`),
+# empty elements allowed, the empty list too (§5.6.1: `#element`), which matches nothing.
+# docs/api.md writes a post's entity-tag `"<version>"`: a tag holding anything but a version the
+# body field could hold is malformed here.
+ENTITY_TAG = rf'(?:W/)?"{_decimal_up_to(MAX_INT4)}"'
+IF_MATCH = rf"^(?:\*|[ \t,]*(?:{ENTITY_TAG}(?:[ \t]*,[ \t,]*{ENTITY_TAG})*[ \t,]*)?)$"
+CURSOR = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 
 # Each pattern's rule in words, for the `400` details (pydantic's own message quotes the regex).
 PATTERN_RULES = {
@@ -68,8 +73,11 @@ PATTERN_RULES = {
     NOT_BLANK: "must contain more than whitespace, and no NUL characters",
     FEED_TAGS: "at most 5 comma-separated tags of 1 to 32 characters",
     USERNAME: "only letters, digits, `_`, `.` and `-`",
-    IF_MATCH: 'must name the version you read: "<version>"',
+    IF_MATCH: '`*`, or the ETag of the version you read (`"3"`); several separated by commas',
     IDEMPOTENCY_KEY: "printable ASCII characters only",
+    RFC3339: "must be an RFC 3339 date-time with an offset",
+    LINK_TOKEN: "is not a token this service mailed",
+    CURSOR: 'is not a cursor this service sent: take it from a `Link: rel="next"`',
 }
 
 
@@ -85,6 +93,23 @@ def _at_most_72_bytes(value: str) -> str:
     if len(value.encode()) > 72:
         raise ValueError("must be at most 72 bytes long")
     return value
+
+
+def _email(value: str) -> str:
+    """A valid address of at most 255 characters, as docs/api.md says, normalized as EmailStr
+    normalizes. email-validator caps a whole address at 254 (RFC 5321's path less its angle
+    brackets): each part is checked by it alone, with a short stand-in for the other."""
+    if len(value) > 255:
+        raise ValueError("must be at most 255 characters long")
+    local, at, domain = value.rpartition("@")
+    if not at:
+        raise ValueError("must be an email address: an @-sign is missing")
+    try:
+        local_part = validate_email(f"{local}@example.com", check_deliverability=False)
+        domain_part = validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid email address: {exc}") from None
+    return f"{local_part.local_part}@{domain_part.domain}"
 
 
 def _rfc3339(value: object) -> object:
@@ -117,12 +142,20 @@ def _distinct(tags: list[str]) -> list[str]:
 
 
 Username = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=USERNAME)]
-Email = Annotated[EmailStr, StringConstraints(max_length=255)]
+Email = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=255),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {"type": "string", "format": "email", "minLength": 3, "maxLength": 255},
+    ),
+]
 # 8 to 72 bytes; in characters (what the document can say) that is at least 2 and at most 72.
 Password = Annotated[
     str,
     StringConstraints(min_length=2, max_length=72, pattern=NO_NUL),
     AfterValidator(_password_bytes),
+    Field(description="8 to 72 bytes in UTF-8 (bcrypt's limit), not characters: 37 `é` are 74"),
 ]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK)]
 Content = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=NOT_BLANK)]
@@ -130,7 +163,11 @@ CommentText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pa
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_NUL)]
 Tags = Annotated[
     list[Tag],
-    Field(max_length=100, description="at most 10 distinct, compared case-insensitively"),
+    Field(
+        max_length=100,
+        description="at most 10 distinct tags, compared case-insensitively (duplicates are "
+        "removed, the first spelling kept)",
+    ),
     AfterValidator(_distinct),
 ]
 Rfc3339 = Annotated[
@@ -142,7 +179,7 @@ Rfc3339 = Annotated[
 # Opaque to clients: the `Link: rel="next"` of a full page carries the next one's.
 Cursor = Annotated[
     str,
-    StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"),
+    StringConstraints(max_length=200, pattern=CURSOR),
     Field(description='from the previous page\'s `Link: rel="next"`; not with an offset'),
 ]
 InvitationToken = Annotated[str, StringConstraints(pattern=LINK_TOKEN)]  # a path segment
@@ -163,6 +200,7 @@ GivenPassword = Annotated[
     str,
     StringConstraints(min_length=1, max_length=72, pattern=NO_NUL),
     AfterValidator(_at_most_72_bytes),
+    Field(description="at most 72 bytes in UTF-8 (bcrypt's limit), not characters"),
 ]
 
 
@@ -263,12 +301,19 @@ class PostUpdateHeaders(Headers):
     if_match: Annotated[str, StringConstraints(pattern=IF_MATCH)] | None = Field(
         None,
         alias="If-Match",
-        description='the version read, `"<version>"`: stands in for the body field',
+        description='the version read, as its ETag (`"<version>"`): stands in for the body '
+        "field. `*` says nothing of the version; of a list, the post's current version must "
+        "be one; a weak tag never matches (strong comparison, RFC 9110 §13.1.1)",
     )
 
     @property
-    def version(self) -> int | None:
-        return None if self.if_match is None else int(self.if_match.removeprefix("W/").strip('"'))
+    def versions(self) -> frozenset[int] | None:
+        """The versions If-Match names (None: no If-Match, or `*`). A weak tag never matches:
+        If-Match compares strongly (RFC 9110 §13.1.1)."""
+        if self.if_match is None or self.if_match == "*":
+            return None
+        tags = re.findall(r'(W/)?"([0-9]+)"', self.if_match)
+        return frozenset(int(version) for weak, version in tags if not weak)
 
 
 class CreateHeaders(Headers):

@@ -162,12 +162,20 @@ class Passwords:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
+def credentials(header: str | None, scheme: str) -> str | None:
+    """What an Authorization header carries after its scheme, if that is `scheme` (lower case):
+    scheme names are case-insensitive (RFC 9110 §11.1), one or more spaces follow them."""
+    name, _, rest = (header or "").strip().partition(" ")
+    return rest.strip() if name.lower() == scheme else None
+
+
 def basic_auth_ok(header: str | None, username: str, password: str) -> bool:
     """Whether an Authorization header carries these Basic credentials (constant-time compare)."""
-    if not header or not header.startswith("Basic "):
+    encoded = credentials(header, "basic")
+    if not encoded:
         return False
     try:
-        given = base64.b64decode(header[6:], validate=True)
+        given = base64.b64decode(encoded, validate=True)
     except ValueError:
         return False
     expected = f"{username}:{password}".encode()

@@ -36,7 +36,7 @@ from bench import report
 from bench.config import BCRYPT_COST, BENCH, REPORT, RESULTS, ROOT, Config, Dataset
 from bench.processes import Processes
 from bench.record import LoadAverage, Record, Result, Row
-from bench.scenarios import Bcrypt, LoginStorm, Pgbench, Server, Stage, Step, Wrk, plan
+from bench.scenarios import Bcrypt, Pgbench, Server, Stage, Step, Storm, Wrk, plan
 
 LUA = BENCH / "lua"
 PGBENCH = BENCH / "pgbench"
@@ -256,7 +256,7 @@ class Runner:
             self.cfg.postgrest and Path(self.cfg.postgrest).exists()
         ):
             for load in stage.loads:
-                for wrk in [load.login, load.beside] if isinstance(load, LoginStorm) else [load]:
+                for wrk in [load.storm, load.beside] if isinstance(load, Storm) else [load]:
                     self.add(Row(wrk.id, wrk.title, None, note="no binary"))
             return
         print(stage.server.name, flush=True)
@@ -264,8 +264,8 @@ class Runner:
         keep = held.append if stage.ceiling else self.add
         with self.server(stage.server) as port:
             for load in stage.loads:
-                if isinstance(load, LoginStorm):
-                    for row in self.login_storm(load, port):
+                if isinstance(load, Storm):
+                    for row in self.storm(load, port):
                         keep(row)
                     continue
                 if load.before:
@@ -280,10 +280,10 @@ class Runner:
             for row in held:
                 self.add(row)
 
-    def login_storm(self, storm: LoginStorm, port: int) -> list[Row]:
-        logins = self.start_wrk(storm.login, port)
+    def storm(self, storm: Storm, port: int) -> list[Row]:
+        started = self.start_wrk(storm.storm, port)
         beside = row_of(storm.beside, self.wrk(storm.beside, port))
-        return [row_of(storm.login, self.wrk_result(storm.login, logins)), beside]
+        return [row_of(storm.storm, self.wrk_result(storm.storm, started)), beside]
 
     def bcrypt_ceiling(self, step: Bcrypt) -> Result:
         digest = bcrypt.hashpw(b"x", bcrypt.gensalt(BCRYPT_COST))

@@ -37,10 +37,11 @@ class Wrk:
 
 
 @dataclass(frozen=True)
-class LoginStorm:
-    """Logins on a few connections while `beside` runs next to them: both at once."""
+class Storm:
+    """A costly load (logins, junk bodies) on a few connections while `beside` runs next to
+    it: both at once; `beside` is compared with the same load measured alone (its ceiling)."""
 
-    login: Wrk
+    storm: Wrk
     beside: Wrk
     id: str = "login_storm"
 
@@ -81,7 +82,7 @@ class Stage:
     """One server, started for its loads (measured in order) and stopped after them."""
 
     server: Server
-    loads: tuple[Wrk | LoginStorm, ...]
+    loads: tuple[Wrk | Storm, ...]
     # Measured once the server has stopped, listed before the loads like the other ceilings.
     ceiling: Pgbench | None = None
 
@@ -228,7 +229,7 @@ def wanted(cfg: Config, step: Step) -> Step | None:
     ids = {load.id for load in step.loads if cfg.wanted(load.id)}
     for load in step.loads:
         # The storm's GETs are compared with the same GETs measured just before it.
-        if isinstance(load, LoginStorm) and load.id in ids and load.beside.ceiling:
+        if isinstance(load, Storm) and load.id in ids and load.beside.ceiling:
             ids.add(load.beside.ceiling)
     loads = tuple(load for load in step.loads if load.id in ids)
     return replace(step, loads=loads) if loads else None
@@ -272,7 +273,7 @@ def service(cfg: Config) -> list[Stage]:
     )
     # Reads first, then writes, then the GETs the login storm is compared with, then the storm
     # (its hashes outlive the run: the service is restarted after it).
-    cached: tuple[Wrk | LoginStorm, ...] = (
+    cached: tuple[Wrk | Storm, ...] = (
         Wrk("feed", "GET /v1/users/feed, default page",
             {**everyone, "BENCH_PATH": "/v1/users/feed"},
             ceiling="pg_feed", warmup_seconds=10,  # the first load: fills the user cache
@@ -294,8 +295,8 @@ def service(cfg: Config) -> list[Stage]:
         *fan_out_writes(cfg, post),
         Wrk("get_user_cached", "GET /v1/users/{id}, warm cache", get_user,
             ceiling="ceiling_redis", note=f"{cfg.hot:,} callers and targets, all cached"),
-        LoginStorm(
-            login=Wrk("login",
+        Storm(
+            storm=Wrk("login",
                       f"POST /v1/auth/login (bcrypt {BCRYPT_COST}), "
                       f"{cfg.login_connections} connections",
                       {}, ceiling="ceiling_bcrypt", note="beside the GETs below",
@@ -320,7 +321,57 @@ def service(cfg: Config) -> list[Stage]:
         Stage(Server("service", "service", main.db, 0), cached),
         Stage(Server("service", "service_nocache", main.db, None), (uncached,)),
         Stage(Server("service", "service_quiet", main.db, 0, {"ACCESS_LOG": "false"}), (quiet,)),
+        Stage(Server("service", "service_edge", main.db, 0), junk(cfg)),
     ]  # fmt: skip
+
+
+# Paced probes: what a user meets while the junk arrives, not a saturated queue of their own.
+PROBE_CONNECTIONS, PROBE_PACE_MS = 4, "10"
+JUNK_CONNECTIONS = 2
+
+
+def junk(cfg: Config) -> tuple[Wrk | Storm, ...]:
+    """/livez and the feed, paced, alone and then beside clients posting 1 MiB JSON bodies of
+    ~131,000 unknown keys to the login without a token, as fast as they are answered (the
+    rate limiter is off in the bench, as for every row): what an error costs the others."""
+    probes = {
+        "livez": ("GET /livez", {"BENCH_PATH": "/livez", "BENCH_AUTH": "none"}),
+        "feed": ("GET /v1/users/feed", {**tokens_env(cfg.main), "BENCH_PATH": "/v1/users/feed"}),
+    }
+    loads: list[Wrk | Storm] = []
+    for name, (title, env) in probes.items():
+        paced = {**env, "BENCH_DELAY_MS": PROBE_PACE_MS}
+        shape = f"{PROBE_CONNECTIONS} connections, each every {PROBE_PACE_MS} ms"
+        alone = Wrk(
+            f"{name}_paced", f"{title}, {shape}", paced, connections=PROBE_CONNECTIONS, threads=1
+        )
+        loads += [
+            alone,
+            Storm(
+                storm=Wrk(
+                    f"junk_beside_{name}",
+                    f"POST /v1/auth/login, 1 MiB of unknown keys, {JUNK_CONNECTIONS} connections",
+                    {},
+                    note=f"beside {title}",
+                    script="junk.lua",
+                    warmup=False,
+                    connections=JUNK_CONNECTIONS,
+                    threads=1,
+                ),
+                beside=Wrk(
+                    f"{name}_beside_junk",
+                    f"{title}, {shape}, beside junk bodies",
+                    paced,
+                    ceiling=alone.id,
+                    note="ratio to the same probes alone",
+                    warmup=False,
+                    connections=PROBE_CONNECTIONS,
+                    threads=1,
+                ),
+                id=f"junk_{name}",
+            ),
+        ]
+    return tuple(loads)  # fmt: skip
 
 
 def peer(cfg: Config) -> Stage:

@@ -8,14 +8,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from sanic import Blueprint, HTTPResponse, json
+from sanic import Blueprint, HTTPResponse
 
 from api.auth import new_login, session_epoch, verified_login
 from api.context import ApiRequest, Context
 from api.endpoint import endpoint
 from api.errors import ApiError
 from api.mail import MailError
-from api.responses import data, no_content
+from api.responses import NO_STORE_DOC, data, no_content, token_pair
 from api.schemas import (
     LINK_TOKEN,
     Accepted,
@@ -100,6 +100,7 @@ async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
     auth=None,
     enveloped=True,
     why={429: "Rate limited, or too many failed logins for this email (Retry-After)"},
+    ok_headers=NO_STORE_DOC,
 )
 async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     ctx = request.app.ctx
@@ -118,7 +119,7 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
             new_hash=await ctx.passwords.hash(body.password),
         )
     pair = await new_login(ctx, row["user_id"], await session_epoch(ctx, row["user_id"]))
-    return json({"data": pair.as_json()})
+    return token_pair(pair)
 
 
 @bp.post("/auth/refresh")
@@ -128,6 +129,7 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     ok=(200, TokenPair),
     errors=(400, 401),
     auth=None,
+    ok_headers=NO_STORE_DOC,
 )
 async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     ctx = request.app.ctx
@@ -146,7 +148,7 @@ async def refresh(request: ApiRequest, body: RefreshBody) -> HTTPResponse:
     )
     if rotated != user_id:
         raise ApiError(401, "invalid refresh token")
-    return json({"data": pair.as_json()})
+    return token_pair(pair)
 
 
 @bp.post("/auth/logout")

@@ -75,7 +75,7 @@ async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
 async def update_post(
     request: ApiRequest, post_id: int, body: PostUpdate, headers: PostUpdateHeaders
 ) -> HTTPResponse:
-    version = _version(body.version, headers.version)
+    version = await _version(request, post_id, body.version, headers.versions)
     raw = await request.app.ctx.db.write(
         "update_post",
         post_id=post_id,
@@ -156,19 +156,29 @@ def _request_hash(route: str, fields: dict[str, Any]) -> bytes:
     return hashlib.sha256(orjson.dumps([route, fields], option=orjson.OPT_SORT_KEYS)).digest()
 
 
-def _version(in_body: int | None, if_match: int | None) -> int:
-    """The version the client read: the body's `version` or If-Match, which must agree."""
-    version = in_body if in_body is not None else if_match
-    if version is None:
+async def _version(
+    request: ApiRequest, post_id: int, in_body: int | None, if_match: frozenset[int] | None
+) -> int:
+    """The version the client read: the body's `version`, which If-Match must then name, or
+    the one If-Match names. No version can match (0): api.update_post answers as for a stale
+    one, after its own 404 and 403. If-Match naming several: the current one if among them."""
+    if in_body is not None:
+        if if_match is not None and in_body not in if_match:
+            raise ApiError(
+                400,
+                "If-Match and `version` name different versions",
+                [{"field": "If-Match", "message": "must name the same version as `version`"}],
+            )
+        return in_body
+    if if_match is None:
         raise ApiError(
             400,
             "the version you read is required: a `version` field or If-Match",
             [{"field": "version", "message": "Field required"}],
         )
-    if if_match is not None and if_match != version:
-        raise ApiError(
-            400,
-            "If-Match and `version` name different versions",
-            [{"field": "If-Match", "message": "must name the same version as `version`"}],
-        )
-    return version
+    if len(if_match) == 1:
+        return next(iter(if_match))
+    if not if_match:
+        return 0
+    current = orjson.loads(await request.app.ctx.db.read("get_post", post_id=post_id))["version"]
+    return current if current in if_match else 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import orjson
-from sanic import Blueprint, HTTPResponse, json
+from sanic import Blueprint, HTTPResponse
 
 from api.auth import check_password, new_login
 from api.context import ApiRequest
 from api.endpoint import endpoint
-from api.responses import data, no_content
+from api.responses import NO_STORE_DOC, data, no_content, token_pair
 from api.schemas import (
     FeedQuery,
     PasswordBody,
@@ -68,6 +68,7 @@ async def me(request: ApiRequest) -> HTTPResponse:
     ok=(200, TokenPair),
     errors=(400, 403),
     why=PASSWORD_CHECKED,
+    ok_headers=NO_STORE_DOC,
 )
 async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user
@@ -80,7 +81,7 @@ async def change_password(request: ApiRequest, body: PasswordChangeBody) -> HTTP
     )
     await ctx.cache.forget(me.id)  # its new epoch, at every instance at once
     pair = await new_login(ctx, me.id, epoch)
-    return json({"data": pair.as_json()})
+    return token_pair(pair)
 
 
 @bp.delete("/me")

@@ -141,7 +141,9 @@ def test_patch_post_bumps_version(client: httpx.Client, make_account) -> None:
     assert r.status_code == 200 and r.json()["data"]["tags"] == []
 
 
-@pytest.mark.parametrize("if_match", ['"1"', "1", 'W/"1"'])
+# RFC 9110 §13.1.1: a list of entity-tags (empty elements allowed) of which the current version
+# must be one.
+@pytest.mark.parametrize("if_match", ['"1"', '"7", "1"', ', "1" ,, "3",', 'W/"1", "1"'])
 def test_patch_with_if_match(client: httpx.Client, make_account, if_match: str) -> None:
     me: Account = make_account()
     post = create_post(client, me)
@@ -420,7 +422,9 @@ def test_every_post_response_carries_its_version_as_etag(
     assert edited.json()["data"]["version"] == 2
 
 
-@pytest.mark.parametrize("if_match", ['"abc"', "abc", '"1.0"', '"-1"'])
+@pytest.mark.parametrize(
+    "if_match", ['"abc"', "abc", '"1.0"', '"-1"', '"1', '1"', "1", '"1" "2"', '"1";', "**"]
+)
 def test_a_malformed_if_match_says_what_it_must_be(
     client: httpx.Client, make_account, db: Database, if_match: str
 ) -> None:
@@ -434,7 +438,11 @@ def test_a_malformed_if_match_says_what_it_must_be(
     )
     body = assert_error(r, 400)
     assert body["details"] == [
-        {"field": "If-Match", "message": 'must name the version you read: "<version>"'}
+        {
+            "field": "If-Match",
+            "message": '`*`, or the ETag of the version you read (`"3"`); several separated by '
+            "commas",
+        }
     ]
     assert db.fetchval("SELECT title FROM social.posts WHERE id = $1", post["id"]) == "a title"
 
@@ -505,3 +513,36 @@ def test_a_post_of_only_whitespace_is_400_and_creates_nothing(
     r = client.patch(f"/v1/posts/{post['id']}", json={**body, "version": 1}, headers=me.headers)
     assert_error(r, 400, field)
     assert db.fetchval("SELECT title FROM social.posts WHERE id = $1", post["id"]) == "kept"
+
+
+def test_a_weak_if_match_never_matches(client: httpx.Client, make_account) -> None:
+    """If-Match compares entity-tags strongly (RFC 9110 §13.1.1): `W/"1"` is well-formed but no
+    version's tag, so the edit is refused as stale (no 412 in docs/api.md) and changes nothing."""
+    me: Account = make_account()
+    post = create_post(client, me)
+    url = f"/v1/posts/{post['id']}"
+    # An empty list (RFC 9110 §5.6.1) names no version either.
+    for if_match in ('W/"1"', "", ",", 'W/"1", W/"2"'):
+        r = client.patch(url, json={"title": "weak"}, headers={**me.headers, "If-Match": if_match})
+        assert_error(r, 409)
+    # With the body's version, a list that names it only weakly disagrees with it.
+    r = client.patch(
+        url, json={"title": "weak", "version": 1}, headers={**me.headers, "If-Match": 'W/"1"'}
+    )
+    assert_error(r, 400, field="If-Match")
+    assert client.get(url, headers=me.headers).json()["data"]["version"] == 1
+
+
+def test_if_match_star_leaves_the_version_to_the_body(client: httpx.Client, make_account) -> None:
+    """`*` matches any current version of an existing post: it names none, so the body's
+    `version` is still required and still checked."""
+    me: Account = make_account()
+    post = create_post(client, me)
+    url, star = f"/v1/posts/{post['id']}", {**me.headers, "If-Match": "*"}
+    assert_error(client.patch(url, json={"title": "x"}, headers=star), 400, field="version")
+    assert_error(client.patch(url, json={"title": "x", "version": 2}, headers=star), 409)
+    r = client.patch(url, json={"title": "x", "version": 1}, headers=star)
+    assert r.status_code == 200 and r.json()["data"]["version"] == 2
+    assert_error(
+        client.patch("/v1/posts/999999999", json={"title": "x", "version": 1}, headers=star), 404
+    )
