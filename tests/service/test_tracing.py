@@ -180,15 +180,19 @@ def test_a_client_gone_is_a_499_span_not_an_error(
         f"GET /v1/posts/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {me.access_token}\r\n"
         f"traceparent: 00-{trace_id}-{secrets.token_hex(8)}-01\r\n\r\n"
     )
-    with table_locked(db.url):  # the read waits on the lock until the client leaves
-        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-            sock.sendall(head.encode())
-            time.sleep(0.5)
+    # The read waits on the lock until the client leaves.
+    with (
+        table_locked(db.url),
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock,
+    ):
+        sock.sendall(head.encode())
+        time.sleep(0.5)
+        sock.close()
 
-    def server_spans() -> list[Span]:
-        return [s for s in collector.trace(trace_id) if s.kind == SERVER_KIND]
+        def server_spans() -> list[Span]:
+            return [s for s in collector.trace(trace_id) if s.kind == SERVER_KIND]
 
-    wait_for(lambda: bool(server_spans()), 10, "the span of the request")
+        wait_for(lambda: bool(server_spans()), 10, "the span of the request")
     spans = server_spans()
     assert [s.attributes["http.response.status_code"] for s in spans] == [499]
     assert spans[0].status != 2  # not an error
