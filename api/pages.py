@@ -1,4 +1,5 @@
-"""Cursor pages: the opaque `cursor` of the feed and of comments, and the `Link` to the next page.
+"""Cursor pages: the opaque `cursor` of the feed, comments and lists of users, and the `Link` to
+the next page.
 
 A cursor names the position after a page's last item, (created_at, id), in one list (a user's
 feed, a post's comments) read in one order. It is signed with the service's secret, so an
@@ -60,7 +61,25 @@ class Cursors:
         if len(items) < limit:
             return {}
         last = items[-1]
-        cursor = self.issue(scope, sort, last["created_at"], last["id"])
+        return self._link(request, self.issue(scope, sort, last["created_at"], last["id"]))
+
+    def user_page(
+        self, request: Request[Any, Any], raw: str, scope: str
+    ) -> tuple[bytes, dict[str, str]]:
+        """A list of users (likers, followers, blocks...) as its function answers it,
+        `{"page": [...], "after": {"created_at", "id"} | null}`: the page, and the `Link` to the
+        next one when `after` names the position after it. Newest first, always."""
+        answer = orjson.loads(raw)
+        after = answer["after"]
+        link = (
+            {}
+            if after is None
+            else self._link(request, self.issue(scope, "desc", after["created_at"], after["id"]))
+        )
+        return orjson.dumps(answer["page"]), link
+
+    @staticmethod
+    def _link(request: Request[Any, Any], cursor: str) -> dict[str, str]:
         params = request.get_query_args(keep_blank_values=True)
         kept = [(k, v) for k, v in params if k not in ("cursor", "offset")]
         return {"Link": f'<{request.path}?{urlencode([*kept, ("cursor", cursor)])}>; rel="next"'}

@@ -23,7 +23,10 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
+
+from api.errors import ApiError
 
 MAX_INT4 = 2**31 - 1
 # api.validation refuses NUL in any string (PostgreSQL text cannot hold it); free text says so.
@@ -292,6 +295,25 @@ class CommentsQuery(Query):
     cursor: Cursor | None = None
 
 
+class UserListQuery(Query):
+    """A list of users (likers, blocks, mutes, followers): cursor pages, newest first."""
+
+    limit: int = Field(20, ge=1, le=100)
+    cursor: Cursor | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_offset(cls, data: Any) -> Any:
+        # docs/api.md, revision 1.2: the new lists page by cursor only.
+        if isinstance(data, dict) and "offset" in data:
+            raise ApiError(
+                400,
+                "invalid query parameters",
+                [{"field": "offset", "message": "this list pages by cursor only, not by offset"}],
+            )
+        return data
+
+
 class Headers(BaseModel):
     # A field's alias is its header's name; headers the model does not declare are ignored.
     model_config = ConfigDict(extra="ignore")
@@ -349,8 +371,20 @@ class User(BaseModel):
 
 
 class Author(BaseModel):
+    """A user as lists and posts name it."""
+
     id: int
     username: str
+
+
+class Relationship(BaseModel):
+    """How the caller and another user stand, from the caller's side."""
+
+    following: bool
+    followed_by: bool
+    blocking: bool
+    blocked_by: bool
+    muting: bool
 
 
 class Post(BaseModel):

@@ -52,12 +52,14 @@ def releases(steps: list[Step]) -> dict[str, list[Step]]:
     return out
 
 
-def script(root: Path, steps: list[Step], change: Step, tag: str, kind: str) -> Path:
+def script(root: Path, steps: list[Step], change: Step, kind: str) -> Path:
     """Where sqitch keeps this instance's script: in place while it is the change's latest
-    instance, else under the reworked directories with the tag that released it."""
-    reworked = any(s.name == change.name and s.line > change.line for s in steps)
-    if reworked:
-        return root / "db" / "reworked" / kind / f"{change.name}@{tag}.sql"
+    instance, else under the reworked directories, named after the last tag before the rework
+    (the tag that released it, or a later one when it stayed unchanged through several)."""
+    later = [s.line for s in steps if s.name == change.name and s.line > change.line]
+    if later:
+        tag = [s.name for s in steps if s.name.startswith("@") and change.line < s.line < later[0]]
+        return root / "db" / "reworked" / kind / f"{change.name}{tag[-1]}.sql"
     return root / "db" / ("" if kind == "deploy" else kind) / f"{change.name}.sql"
 
 
@@ -73,7 +75,7 @@ def expected(root: Path, tag: str) -> dict[str, str]:
     out = {f"plan @{tag}": plan_digest(root, tag_step.line)}
     for change in releases(steps)[tag]:
         for kind in KINDS:
-            path = script(root, steps, change, tag, kind)
+            path = script(root, steps, change, kind)
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
             out[f"{kind} {change.name}"] = digest
     return out

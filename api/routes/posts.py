@@ -17,6 +17,7 @@ from api.endpoint import endpoint
 from api.errors import ApiError
 from api.responses import data, no_content
 from api.schemas import (
+    Author,
     Comment,
     CommentCreate,
     CommentsQuery,
@@ -25,6 +26,7 @@ from api.schemas import (
     PostCreate,
     PostUpdate,
     PostUpdateHeaders,
+    UserListQuery,
 )
 
 bp = Blueprint("posts", url_prefix="/v1/posts")
@@ -116,6 +118,45 @@ async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery)
         after_id=after_id,
     )
     return data(raw, headers=cursors.next_link(request, raw, query.limit, scope, "asc"))
+
+
+@bp.put("/<post_id:id>/like")
+@endpoint("Like a post", tag="posts", ok=(204, None), errors=(404,))
+async def like(request: ApiRequest, post_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write("like_post", user_id=request.ctx.user.id, post_id=post_id)
+    return no_content()
+
+
+@bp.delete("/<post_id:id>/like")
+@endpoint("Unlike a post", tag="posts", ok=(204, None), errors=(404,))
+async def unlike(request: ApiRequest, post_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write("unlike_post", user_id=request.ctx.user.id, post_id=post_id)
+    return no_content()
+
+
+@bp.get("/<post_id:id>/likes")
+@endpoint(
+    "The users who like a post, newest like first",
+    tag="posts",
+    ok=(200, Author),
+    many=True,
+    errors=(400, 404),
+)
+async def likes(request: ApiRequest, post_id: int, query: UserListQuery) -> HTTPResponse:
+    ctx, scope = request.app.ctx, f"likes:{post_id}"
+    after_created_at, after_id = (
+        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
+    )
+    raw = await ctx.db.read(
+        "list_likes",
+        viewer_id=request.ctx.user.id,
+        post_id=post_id,
+        limit=query.limit,
+        after_created_at=after_created_at,
+        after_id=after_id,
+    )
+    page, link = ctx.cursors.user_page(request, raw, scope)
+    return data(page, headers=link)
 
 
 @bp.post("/<post_id:id>/comments")

@@ -10,13 +10,16 @@ from api.context import ApiRequest
 from api.endpoint import endpoint
 from api.responses import NO_STORE_DOC, data, no_content, token_pair
 from api.schemas import (
+    Author,
     FeedQuery,
     PasswordBody,
     PasswordChangeBody,
     Post,
+    Relationship,
     RoleBody,
     TokenPair,
     User,
+    UserListQuery,
 )
 
 bp = Blueprint("users", url_prefix="/v1/users")
@@ -135,6 +138,106 @@ async def unfollow(request: ApiRequest, user_id: int) -> HTTPResponse:
         "unfollow_user", follower_id=request.ctx.user.id, user_id=user_id
     )
     return no_content()
+
+
+@bp.get("/<user_id:id>/relationship")
+@endpoint(
+    "How the caller and a user stand: follows both ways, blocks both ways, the caller's mute",
+    tag="users",
+    ok=(200, Relationship),
+    errors=(404,),
+)
+async def relationship(request: ApiRequest, user_id: int) -> HTTPResponse:
+    raw = await request.app.ctx.db.read(
+        "get_relationship", viewer_id=request.ctx.user.id, user_id=user_id
+    )
+    return data(raw)
+
+
+# Blocks and mutes: docs/api.md "Blocks and mutes"; what each hides is decided in SQL
+# (social.separated, social.muting).
+_SELF = {400: "The caller itself"}
+
+
+@bp.put("/<user_id:id>/block")
+@endpoint(
+    "Block a user: no follows, no sight, no notifications between the two",
+    tag="users",
+    ok=(204, None),
+    errors=(400, 404),
+    why=_SELF,
+)
+async def block(request: ApiRequest, user_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write("block_user", blocker_id=request.ctx.user.id, user_id=user_id)
+    return no_content()
+
+
+@bp.delete("/<user_id:id>/block")
+@endpoint("Unblock a user (the follows stay ended)", tag="users", ok=(204, None), errors=(404,))
+async def unblock(request: ApiRequest, user_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write("unblock_user", blocker_id=request.ctx.user.id, user_id=user_id)
+    return no_content()
+
+
+@bp.put("/<user_id:id>/mute")
+@endpoint(
+    "Mute a user: its posts, comments and notifications hidden from the caller",
+    tag="users",
+    ok=(204, None),
+    errors=(400, 404),
+    why=_SELF,
+)
+async def mute(request: ApiRequest, user_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write("mute_user", muter_id=request.ctx.user.id, user_id=user_id)
+    return no_content()
+
+
+@bp.delete("/<user_id:id>/mute")
+@endpoint("Unmute a user", tag="users", ok=(204, None), errors=(404,))
+async def unmute(request: ApiRequest, user_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write("unmute_user", muter_id=request.ctx.user.id, user_id=user_id)
+    return no_content()
+
+
+@bp.get("/me/blocks")
+@endpoint(
+    "The users the caller blocks, newest first",
+    tag="users",
+    ok=(200, Author),
+    many=True,
+    errors=(400,),
+)
+async def my_blocks(request: ApiRequest, query: UserListQuery) -> HTTPResponse:
+    return await _own_list(request, query, "list_blocks")
+
+
+@bp.get("/me/mutes")
+@endpoint(
+    "The users the caller mutes, newest first",
+    tag="users",
+    ok=(200, Author),
+    many=True,
+    errors=(400,),
+)
+async def my_mutes(request: ApiRequest, query: UserListQuery) -> HTTPResponse:
+    return await _own_list(request, query, "list_mutes")
+
+
+async def _own_list(request: ApiRequest, query: UserListQuery, function: str) -> HTTPResponse:
+    ctx, me = request.app.ctx, request.ctx.user.id
+    scope = f"{function}:{me}"
+    after_created_at, after_id = (
+        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
+    )
+    raw = await ctx.db.read(
+        function,
+        user_id=me,
+        limit=query.limit,
+        after_created_at=after_created_at,
+        after_id=after_id,
+    )
+    page, link = ctx.cursors.user_page(request, raw, scope)
+    return data(page, headers=link)
 
 
 @bp.put("/<user_id:id>/role")

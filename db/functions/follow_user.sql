@@ -1,5 +1,6 @@
 -- Deploy gosocial:functions/follow_user to pg
 -- requires: schema/followers
+-- requires: schema/visibility
 
 BEGIN;
 
@@ -14,6 +15,12 @@ BEGIN
         RAISE EXCEPTION 'you cannot follow yourself' USING ERRCODE = 'SN400';
     END IF;
 
+    -- Under the pair's lock: a block made at the same moment either comes first (then this is a
+    -- 404) or ends this follow after it.
+    PERFORM social.lock_pair(p_follower_id, p_user_id);
+    IF social.separated(p_follower_id, p_user_id) THEN
+        RAISE EXCEPTION 'user not found' USING ERRCODE = 'SN404';
+    END IF;
     INSERT INTO followers (user_id, follower_id)
     SELECT p_user_id, p_follower_id
      WHERE EXISTS (SELECT FROM users WHERE id = p_user_id)
@@ -33,6 +40,7 @@ GRANT EXECUTE ON FUNCTION api.follow_user(bigint, bigint) TO gosocial_app;
 
 COMMENT ON FUNCTION api.follow_user(bigint, bigint) IS
     'Makes p_follower_id follow p_user_id. Raises SN400 when they are the same user '
-    '(checked first), SN404 when p_user_id does not exist, SN409 when already following.';
+    '(checked first), SN404 when p_user_id does not exist or a block stands between them, SN409 '
+    'when already following.';
 
 COMMIT;

@@ -1,5 +1,6 @@
 -- Deploy gosocial:functions/unfollow_user to pg
 -- requires: schema/followers
+-- requires: schema/visibility
 
 BEGIN;
 
@@ -10,7 +11,8 @@ SECURITY DEFINER
 SET search_path = social, pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM users WHERE id = p_user_id) THEN
+    IF NOT EXISTS (SELECT FROM users WHERE id = p_user_id)
+       OR social.separated(p_follower_id, p_user_id) THEN
         RAISE EXCEPTION 'user not found' USING ERRCODE = 'SN404';
     END IF;
 
@@ -24,6 +26,6 @@ GRANT EXECUTE ON FUNCTION api.unfollow_user(bigint, bigint) TO gosocial_app;
 
 COMMENT ON FUNCTION api.unfollow_user(bigint, bigint) IS
     'Makes p_follower_id stop following p_user_id; no error when not following. '
-    'Raises SN404 when p_user_id does not exist.';
+    'Raises SN404 when p_user_id does not exist or a block stands between them.';
 
 COMMIT;

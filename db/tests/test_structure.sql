@@ -17,7 +17,8 @@ SELECT ok(NOT rolcanlogin AND NOT rolsuper, 'gosocial_app is NOLOGIN and not a s
 SELECT tables_are('social',
     ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
           'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows',
-          'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures'],
+          'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures', 'blocks',
+          'mutes', 'likes'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');

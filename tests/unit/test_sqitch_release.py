@@ -41,7 +41,7 @@ def released_scripts(root: Path) -> list[tuple[str, Path]]:
     change's released version under db/reworked/)."""
     steps = released.plan_steps(root)
     return [
-        (f"@{tag}: {kind} {change.name}", released.script(root, steps, change, tag, kind))
+        (f"@{tag}: {kind} {change.name}", released.script(root, steps, change, kind))
         for tag, changes in released.releases(steps).items()
         for change in changes
         for kind in released.KINDS

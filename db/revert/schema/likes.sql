@@ -1,0 +1,7 @@
+-- Revert gosocial:schema/likes from pg
+
+BEGIN;
+
+DROP TABLE social.likes;
+
+COMMIT;

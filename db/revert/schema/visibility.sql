@@ -1,0 +1,9 @@
+-- Revert gosocial:schema/visibility from pg
+
+BEGIN;
+
+DROP FUNCTION social.lock_pair(bigint, bigint);
+DROP FUNCTION social.muting(bigint, bigint);
+DROP FUNCTION social.separated(bigint, bigint);
+
+COMMIT;

@@ -1,0 +1,8 @@
+-- Verify gosocial:schema/visibility on pg
+
+BEGIN;
+
+SELECT 'social.separated(bigint, bigint)'::regprocedure, 'social.muting(bigint, bigint)'::regprocedure,
+       'social.lock_pair(bigint, bigint)'::regprocedure;
+
+ROLLBACK;
