@@ -217,7 +217,7 @@ class ForgotBody(Body):
 
 
 class ResetBody(Body):
-    token: Annotated[str, StringConstraints(pattern=LINK_TOKEN)]
+    token: Annotated[str, StringConstraints(max_length=128, pattern=LINK_TOKEN)]
     password: Password
 
 

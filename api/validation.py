@@ -1,12 +1,14 @@
 """Request parsing: pydantic models in; `400` with per-field details out, never the input.
 
-An error costs little whatever the input: unknown keys are found by comparing the body's keys
-with the model's before anything else, only the first few problems are described
-(api/errors.py caps `details`), and the walk for unstorable text covers only what the model
-accepted."""
+An error costs little whatever the input: a body with far more structure than any valid one is
+refused before it is parsed (parsing 1 MiB of JSON takes 20 to 80 ms, counting its quotes,
+commas, colons and brackets 1 ms); unknown keys are found by comparing the body's keys with the
+model's before anything else; only the first few problems are described (api/errors.py caps
+`details`); and the walk for unstorable text covers only what the model accepted."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any, TypeVar
 
@@ -43,6 +45,58 @@ def _unstorable(value: object, path: tuple[str, ...] = ()) -> list[dict[str, str
         for index, item in enumerate(value):
             found += _unstorable(item, (*path, str(index)))
     return found
+
+
+# What JSON writes a value's structure with; every character of a string adds at most one of
+# them (`"` is escaped as `\"`), whitespace and numbers none.
+_STRUCTURE = b'",:[{'
+
+
+def _most(schema: dict[str, Any], defs: dict[str, Any]) -> int | None:
+    """The most _STRUCTURE bytes a JSON value valid against `schema` can hold; None: no bound
+    (a string without maxLength, a list without maxItems)."""
+    if "$ref" in schema:
+        return _most(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "properties" in schema:  # each member: its name's quotes, a colon and a comma
+        members = [_most(value, defs) for value in schema["properties"].values()]
+        return None if None in members else 1 + sum(4 + m for m in members if m is not None)
+    if "enum" in schema or "const" in schema:
+        return max(len(orjson.dumps(v)) for v in schema.get("enum", [schema.get("const")]))
+    if choices := schema.get("anyOf") or schema.get("oneOf"):
+        bounds = [_most(choice, defs) for choice in choices]
+        return None if None in bounds else max(b for b in bounds if b is not None)
+    kind = schema.get("type")
+    if kind == "string" and "maxLength" in schema:
+        return 2 + int(schema["maxLength"])
+    if kind == "array" and "maxItems" in schema:
+        item = _most(schema.get("items", {}), defs)
+        return None if item is None else 1 + int(schema["maxItems"]) * (item + 1)
+    return 0 if kind in ("integer", "number", "boolean", "null") else None
+
+
+@functools.cache
+def _structure_limit(model: type[BaseModel]) -> tuple[int, int] | None:
+    """A valid body's most _STRUCTURE bytes, and the count past which a body is refused
+    unparsed: twice that and a little, so a body a few fields or items off is still parsed and
+    its problems named."""
+    schema = model.model_json_schema()
+    most = _most(schema, schema.get("$defs", {}))
+    return None if most is None else (most, 2 * most + 256)
+
+
+def _far_too_big(model: type[BaseModel], body: bytes) -> ApiError | None:
+    limits = _structure_limit(model)
+    if limits is None or len(body) <= limits[1]:  # fewer bytes cannot hold more
+        return None
+    found = len(body) - len(body.translate(None, _STRUCTURE))
+    if found <= limits[1]:
+        return None
+    return ApiError(
+        400,
+        f"the request body is not read: it holds {found} quotes, commas, colons and brackets, "
+        f"where a valid one holds at most {limits[0]} (unknown or repeated fields, or too many "
+        "items)",
+    )
 
 
 def _names(model: type[BaseModel]) -> frozenset[str]:
@@ -99,6 +153,9 @@ def json_body(request: Request[Any, Any], model: type[M]) -> M:
         raise ApiError(415, "the request body must be JSON (Content-Type: application/json)")
     data: object = None
     if request.body:
+        refused = _far_too_big(model, request.body)
+        if refused is not None:
+            raise refused
         # orjson: half the time of the standard library's parser on a body of many keys; it
         # refuses what is not Unicode (a lone surrogate escape) and numbers beyond 64 bits.
         try:

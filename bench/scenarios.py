@@ -334,9 +334,10 @@ def junk(cfg: Config) -> tuple[Wrk | Storm, ...]:
     """/livez and the feed, paced, alone and then beside clients posting 1 MiB JSON bodies of
     ~131,000 unknown keys to the login without a token, as fast as they are answered (the
     rate limiter is off in the bench, as for every row): what an error costs the others."""
+    callers = tokens_env(cfg.main)  # request.lua reads them even for requests without a token
     probes = {
-        "livez": ("GET /livez", {"BENCH_PATH": "/livez", "BENCH_AUTH": "none"}),
-        "feed": ("GET /v1/users/feed", {**tokens_env(cfg.main), "BENCH_PATH": "/v1/users/feed"}),
+        "livez": ("GET /livez", {**callers, "BENCH_PATH": "/livez", "BENCH_AUTH": "none"}),
+        "feed": ("GET /v1/users/feed", {**callers, "BENCH_PATH": "/v1/users/feed"}),
     }
     loads: list[Wrk | Storm] = []
     for name, (title, env) in probes.items():
