@@ -397,6 +397,8 @@ class Post(BaseModel):
     created_at: datetime
     updated_at: datetime
     comments_count: int
+    likes_count: int
+    liked: bool = Field(description="whether the caller likes it")
     user: Author
 
 

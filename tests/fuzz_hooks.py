@@ -101,7 +101,10 @@ def _something_to_change(case: Case) -> None:
 def _not_oneself(case: Case) -> None:
     own = int(os.environ["GOSOCIAL_FUZZ_USER_ID"])
     target = case.path_parameters.get("user_id")  # a string in the coverage phase
-    if case.path == "/v1/users/{user_id}/follow" and str(target) == str(own):
+    oneself = ("follow", "block", "mute")
+    if case.path in {f"/v1/users/{{user_id}}/{verb}" for verb in oneself} and str(target) == str(
+        own
+    ):
         case.path_parameters["user_id"] = type(target)(own + 1)
 
 
@@ -131,7 +134,7 @@ EXCLUSIONS: tuple[tuple[str, Callable[[Case], None]], ...] = (
         "a PATCH changes a field: null stands for unchanged, `required` allows it",
         _something_to_change,
     ),
-    ("nobody follows itself: the caller is not in the document", _not_oneself),
+    ("nobody follows, blocks or mutes itself: the caller is not in the document", _not_oneself),
     ("a cursor is signed: only one the service issued (in a Link) is valid", _no_made_up_cursor),
     (
         "an Idempotency-Key names one request: no keyword ties a header to a body",

@@ -64,7 +64,8 @@ async def create_post(
 @bp.get("/<post_id:id>")
 @endpoint("A post with its comment count", tag="posts", ok=(200, Post), errors=(404,))
 async def get_post(request: ApiRequest, post_id: int) -> HTTPResponse:
-    return _post(await request.app.ctx.db.read("get_post", post_id=post_id))
+    raw = await request.app.ctx.db.read("get_post", post_id=post_id, viewer_id=request.ctx.user.id)
+    return _post(raw)
 
 
 @bp.patch("/<post_id:id>")
@@ -112,6 +113,7 @@ async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery)
     raw = await request.app.ctx.db.read(
         "list_comments",
         post_id=post_id,
+        viewer_id=request.ctx.user.id,
         limit=query.limit,
         offset=query.offset,
         after_created_at=after_created_at,
@@ -221,5 +223,6 @@ async def _version(
         return next(iter(if_match))
     if not if_match:
         return 0
-    current = orjson.loads(await request.app.ctx.db.read("get_post", post_id=post_id))["version"]
+    raw = await request.app.ctx.db.read("get_post", post_id=post_id, viewer_id=request.ctx.user.id)
+    current = orjson.loads(raw)["version"]
     return current if current in if_match else 0

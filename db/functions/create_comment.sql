@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/create_comment to pg
 -- requires: schema/comments
 -- requires: schema/shapes
+-- requires: schema/visibility
 
 BEGIN;
 
@@ -12,8 +13,17 @@ SET search_path = social, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_comment json;
+    v_author bigint := (SELECT user_id FROM posts WHERE id = p_post_id);
 BEGIN
-    -- Inserting nothing for a missing post avoids catching the foreign key
+    IF v_author IS NULL OR social.separated(p_user_id, v_author) THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
+    -- Under the pair's lock, so that a block made at the same moment comes first or after.
+    PERFORM social.lock_pair(p_user_id, v_author);
+    IF social.separated(p_user_id, v_author) THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
+    -- Inserting nothing for a post deleted meanwhile avoids catching the foreign key
     -- error (a subtransaction per call).
     WITH c AS (
         INSERT INTO comments (post_id, user_id, content)
@@ -35,6 +45,7 @@ GRANT EXECUTE ON FUNCTION api.create_comment(bigint, bigint, text) TO gosocial_a
 
 COMMENT ON FUNCTION api.create_comment(bigint, bigint, text) IS
     'Adds a comment by p_user_id to a post and returns it with its author. '
-    'Raises SN404 when the post does not exist.';
+    'Raises SN404 when the post does not exist or a block stands between the user and its '
+    'author.';
 
 COMMIT;

@@ -2,6 +2,8 @@
 -- requires: schema/posts
 -- requires: schema/users
 -- requires: schema/shapes
+-- requires: schema/post_shape_likes
+-- requires: schema/visibility
 
 BEGIN;
 
@@ -21,7 +23,7 @@ BEGIN
             social.distinct_tags(p_tags))
         RETURNING *
     )
-    SELECT social.post_json(p::posts, 0, u) INTO v_post FROM p JOIN users u ON u.id = p.user_id;
+    SELECT social.post_json(p::posts, 0, 0, false, u) INTO v_post FROM p JOIN users u ON u.id = p.user_id;
 
     RETURN v_post;
 END;
@@ -31,7 +33,8 @@ REVOKE ALL ON FUNCTION api.create_post(bigint, text, text, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.create_post(bigint, text, text, text[]) TO gosocial_app;
 
 COMMENT ON FUNCTION api.create_post(bigint, text, text, text[]) IS
-    'Creates a post (version 1) and returns it with comments_count 0 and its author; tags are '
+    'Creates a post (version 1) and returns it with comments_count and likes_count 0, liked '
+    'false, and its author; tags are '
     'deduplicated keeping first-occurrence order, NULL means none. Raises no SN* code '
     '(the caller is an existing user; field bounds are CHECK constraints, 23514).';
 

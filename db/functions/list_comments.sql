@@ -1,13 +1,17 @@
 -- Deploy gosocial:functions/list_comments to pg
 -- requires: schema/comments
 -- requires: schema/shapes
+-- requires: schema/visibility
 
 BEGIN;
 
 -- The cursor is a new parameter: the old signature goes, or both would stay callable.
-DROP FUNCTION api.list_comments(bigint, integer, integer);
+-- Revision 1.2: the list as its viewer sees it: no post across a block, no comment by a user
+-- the viewer is separated from or mutes.
+DROP FUNCTION api.list_comments(bigint, integer, integer, timestamptz, bigint);
 
-CREATE FUNCTION api.list_comments(p_post_id bigint, p_limit integer, p_offset integer,
+CREATE FUNCTION api.list_comments(p_post_id bigint, p_viewer_id bigint, p_limit integer,
+                                  p_offset integer,
                                   p_after_created_at timestamptz DEFAULT NULL,
                                   p_after_id bigint DEFAULT NULL)
 RETURNS json
@@ -29,7 +33,8 @@ BEGIN
     IF p_after_id IS NOT NULL AND p_offset <> 0 THEN
         RAISE EXCEPTION 'a cursor cannot be combined with an offset' USING ERRCODE = 'SN400';
     END IF;
-    IF NOT EXISTS (SELECT FROM posts WHERE id = p_post_id) THEN
+    IF NOT EXISTS (SELECT FROM posts
+                    WHERE id = p_post_id AND NOT social.separated(p_viewer_id, user_id)) THEN
         RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
     END IF;
 
@@ -42,6 +47,8 @@ BEGIN
                  WHERE post_id = p_post_id
                    AND (created_at, id) > (coalesce(p_after_created_at, '-infinity'),
                                            coalesce(p_after_id, 0))
+                   AND NOT social.separated(p_viewer_id, user_id)
+                   AND NOT social.muting(p_viewer_id, user_id)
                  ORDER BY created_at, id
                  LIMIT p_limit OFFSET p_offset) c
           JOIN users u ON u.id = c.user_id
@@ -49,13 +56,15 @@ BEGIN
 END;
 $$;
 
-REVOKE ALL ON FUNCTION api.list_comments(bigint, integer, integer, timestamptz, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.list_comments(bigint, integer, integer, timestamptz, bigint) TO gosocial_app;
+REVOKE ALL ON FUNCTION api.list_comments(bigint, bigint, integer, integer, timestamptz, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.list_comments(bigint, bigint, integer, integer, timestamptz, bigint) TO gosocial_app;
 
-COMMENT ON FUNCTION api.list_comments(bigint, integer, integer, timestamptz, bigint) IS
+COMMENT ON FUNCTION api.list_comments(bigint, bigint, integer, integer, timestamptz, bigint) IS
     'Returns a page of a post''s comments, oldest first, as a json array with authors; with a '
     'cursor (p_after_created_at, p_after_id: the previous page''s last comment) the page after '
     'it. Raises SN400 unless 1 <= p_limit <= 100, p_offset >= 0, and a cursor is given whole '
-    'and without an offset; SN404 when the post does not exist.';
+    'and without an offset; SN404 when the post does not exist or a block stands between '
+    'p_viewer_id and its author. Leaves out comments by users a block separates from the '
+    'viewer or the viewer mutes.';
 
 COMMIT;

@@ -3,6 +3,8 @@
 -- requires: schema/comments
 -- requires: schema/roles
 -- requires: schema/shapes
+-- requires: schema/post_shape_likes
+-- requires: schema/visibility
 -- requires: schema/permissions
 
 BEGIN;
@@ -26,6 +28,10 @@ BEGIN
     IF p_title IS NULL AND p_content IS NULL AND p_tags IS NULL THEN
         RAISE EXCEPTION 'nothing to change: give a title, content or tags' USING ERRCODE = 'SN400';
     END IF;
+    -- A post across a block does not exist for the actor.
+    IF EXISTS (SELECT FROM posts WHERE id = p_post_id AND social.separated(p_actor_id, user_id)) THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
     -- Moderators and above may edit anyone's post.
     PERFORM social.authorize_post(p_post_id, p_actor_id, 'moderator', 'edit');
 
@@ -45,7 +51,10 @@ BEGIN
            AND version = p_version
         RETURNING *
     )
-    SELECT social.post_json(p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+    SELECT social.post_json(p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+                            (SELECT count(*) FROM likes l WHERE l.post_id = p.id),
+                            EXISTS (SELECT FROM likes l WHERE l.post_id = p.id AND l.user_id = p_actor_id),
+                            u)
       INTO v_post
       FROM p
       JOIN users u ON u.id = p.user_id;
@@ -62,8 +71,9 @@ GRANT EXECUTE ON FUNCTION api.update_post(bigint, bigint, integer, text, text, t
 
 COMMENT ON FUNCTION api.update_post(bigint, bigint, integer, text, text, text[]) IS
     'Updates title, content and tags (NULL keeps a field; tags deduplicated) if p_version is '
-    'still current, bumps version and updated_at, and returns the post. Raises SN404 when the '
-    'post does not exist, SN403 when the actor is neither its owner nor a moderator or admin, '
+    'still current, bumps version and updated_at, and returns the post as the actor sees it. '
+    'Raises SN404 when the post does not exist or a block stands between the actor and its '
+    'author, SN403 when the actor is neither its owner nor a moderator or admin, '
     'SN409 when the version is stale (nothing changes), SN400 when no field is given (the '
     'version is not bumped).';
 

@@ -4,6 +4,8 @@
 -- requires: schema/comments
 -- requires: schema/followers
 -- requires: schema/shapes
+-- requires: schema/post_shape_likes
+-- requires: schema/visibility
 -- requires: schema/feed_settings
 -- requires: schema/timeline
 -- requires: schema/timeline_horizons
@@ -18,11 +20,14 @@ BEGIN;
 -- timeline cannot give exactly; the timeline path (the timeline, merged with the posts of
 -- pulled authors and the posts still queued for fan-out); and api.user_feed, which checks the
 -- arguments and picks.
+--
+-- Revision 1.2: posts carry likes_count and liked (the reader's), and the posts of users the
+-- reader mutes are left out on every path: the read-time sources, the timeline's entries, the
+-- pulled authors and the queued posts (the timelines keep them, so an unmute needs no backfill).
+-- Blocks need no filter here: a block ends the follows a post would come through.
 
-DROP FUNCTION api.user_feed(bigint, integer, integer, text, text[], text, timestamptz, timestamptz);
 
-
-CREATE FUNCTION social.feed_read_time(
+CREATE OR REPLACE FUNCTION social.feed_read_time(
     p_user_id bigint,
     p_limit integer,
     p_offset integer,
@@ -54,13 +59,17 @@ BEGIN
         -- the bounds sargable in the cached plan, and is no bound when NULL.
         IF p_sort = 'desc' THEN
             SELECT coalesce(array_to_json(array_agg(social.post_json(
-                                         p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                         p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+                                     (SELECT count(*) FROM likes l WHERE l.post_id = p.id),
+                                     EXISTS (SELECT FROM likes l WHERE l.post_id = p.id AND l.user_id = p_user_id),
+                                     u)
                                      ORDER BY p.created_at DESC, p.id DESC)), '[]')
               INTO v_feed
               FROM (SELECT k.id
                       FROM (SELECT p_user_id AS user_id
                             UNION ALL
-                            SELECT f.user_id FROM followers f WHERE f.follower_id = p_user_id) a
+                            SELECT f.user_id FROM followers f
+                             WHERE f.follower_id = p_user_id AND NOT social.muting(p_user_id, f.user_id)) a
                      CROSS JOIN LATERAL (
                             SELECT pk.id, pk.created_at
                               FROM posts pk
@@ -77,13 +86,17 @@ BEGIN
               JOIN users u ON u.id = p.user_id;
         ELSE
             SELECT coalesce(array_to_json(array_agg(social.post_json(
-                                         p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                         p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+                                     (SELECT count(*) FROM likes l WHERE l.post_id = p.id),
+                                     EXISTS (SELECT FROM likes l WHERE l.post_id = p.id AND l.user_id = p_user_id),
+                                     u)
                                      ORDER BY p.created_at ASC, p.id ASC)), '[]')
               INTO v_feed
               FROM (SELECT k.id
                       FROM (SELECT p_user_id AS user_id
                             UNION ALL
-                            SELECT f.user_id FROM followers f WHERE f.follower_id = p_user_id) a
+                            SELECT f.user_id FROM followers f
+                             WHERE f.follower_id = p_user_id AND NOT social.muting(p_user_id, f.user_id)) a
                      CROSS JOIN LATERAL (
                             SELECT pk.id, pk.created_at
                               FROM posts pk
@@ -129,12 +142,16 @@ BEGIN
     -- rows count comments and fetch authors.
     EXECUTE format($q$
         SELECT coalesce(array_to_json(array_agg(social.post_json(
-                                     p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                     p::posts, (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+                                     (SELECT count(*) FROM likes l WHERE l.post_id = p.id),
+                                     EXISTS (SELECT FROM likes l WHERE l.post_id = p.id AND l.user_id = $1),
+                                     u)
                                  ORDER BY p.created_at %1$s, p.id %1$s)), '[]')
           FROM (SELECT p.*
                   FROM (SELECT $1 AS user_id
                         UNION ALL
-                        SELECT f.user_id FROM followers f WHERE f.follower_id = $1) a
+                        SELECT f.user_id FROM followers f
+                         WHERE f.follower_id = $1 AND NOT social.muting($1, f.user_id)) a
                  CROSS JOIN LATERAL (
                         SELECT p.*
                           FROM posts p
@@ -157,7 +174,7 @@ COMMENT ON FUNCTION social.feed_read_time(bigint, integer, integer, text, text[]
     'The feed computed from posts and followers at read time: the reference for the timeline '
     'and its fallback. Arguments as api.user_feed, already checked.';
 
-CREATE FUNCTION social.feed_timeline(
+CREATE OR REPLACE FUNCTION social.feed_timeline(
     p_user_id bigint,
     p_limit integer,
     p_offset integer,
@@ -177,6 +194,8 @@ DECLARE
     v_horizon timeline_horizons;
     v_at timestamptz[];
     v_ids bigint[];
+    -- Most readers mute nobody: they skip the per-entry author lookup the mute filter needs.
+    v_mutes boolean := social.mutes_anyone(p_user_id);
 BEGIN
     -- Beyond any timeline (and past an array subscript's integer range): the read-time query.
     IF v_need >= 2147483647 THEN
@@ -197,6 +216,8 @@ BEGIN
           FROM ((SELECT t.created_at, t.post_id AS id
                    FROM timeline t
                   WHERE t.owner_id = p_user_id
+                    AND (NOT v_mutes OR NOT social.muting(
+                             p_user_id, (SELECT p.user_id FROM posts p WHERE p.id = t.post_id)))
                     AND t.created_at >= coalesce(p_since, '-infinity')
                     AND t.created_at <= coalesce(p_until, 'infinity')
                     AND (t.created_at, t.post_id) > (coalesce(p_after_created_at, '-infinity'),
@@ -217,11 +238,13 @@ BEGIN
                          ORDER BY p.created_at, p.id
                          LIMIT v_need) k
                  WHERE pf.follower_id = p_user_id
+                   AND NOT social.muting(p_user_id, pf.author_id)
                 UNION
                 SELECT q.created_at, q.post_id
                   FROM fanout_queue q
                  WHERE EXISTS (SELECT FROM followers f
                                 WHERE f.user_id = q.author_id AND f.follower_id = p_user_id)
+                   AND NOT social.muting(p_user_id, q.author_id)
                    AND q.created_at >= coalesce(p_since, '-infinity')
                    AND q.created_at <= coalesce(p_until, 'infinity')
                    AND (q.created_at, q.post_id) > (coalesce(p_after_created_at, '-infinity'),
@@ -235,6 +258,8 @@ BEGIN
           FROM ((SELECT t.created_at, t.post_id AS id
                    FROM timeline t
                   WHERE t.owner_id = p_user_id
+                    AND (NOT v_mutes OR NOT social.muting(
+                             p_user_id, (SELECT p.user_id FROM posts p WHERE p.id = t.post_id)))
                     AND t.created_at >= coalesce(p_since, '-infinity')
                     AND t.created_at <= coalesce(p_until, 'infinity')
                     AND (t.created_at, t.post_id) < (coalesce(p_after_created_at, 'infinity'),
@@ -255,11 +280,13 @@ BEGIN
                          ORDER BY p.created_at DESC, p.id DESC
                          LIMIT v_need) k
                  WHERE pf.follower_id = p_user_id
+                   AND NOT social.muting(p_user_id, pf.author_id)
                 UNION
                 SELECT q.created_at, q.post_id
                   FROM fanout_queue q
                  WHERE EXISTS (SELECT FROM followers f
                                 WHERE f.user_id = q.author_id AND f.follower_id = p_user_id)
+                   AND NOT social.muting(p_user_id, q.author_id)
                    AND q.created_at >= coalesce(p_since, '-infinity')
                    AND q.created_at <= coalesce(p_until, 'infinity')
                    AND (q.created_at, q.post_id) < (coalesce(p_after_created_at, 'infinity'),
@@ -279,7 +306,10 @@ BEGIN
 
     RETURN (
         SELECT coalesce(array_to_json(array_agg(social.post_json(
-                                     p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id), u)
+                                     p, (SELECT count(*) FROM comments c WHERE c.post_id = p.id),
+                                     (SELECT count(*) FROM likes l WHERE l.post_id = p.id),
+                                     EXISTS (SELECT FROM likes l WHERE l.post_id = p.id AND l.user_id = p_user_id),
+                                     u)
                                  ORDER BY x.n)), '[]')
           FROM unnest(v_ids[p_offset + 1:v_need]) WITH ORDINALITY AS x(id, n)
           JOIN posts p ON p.id = x.id
@@ -290,7 +320,7 @@ COMMENT ON FUNCTION social.feed_timeline(bigint, integer, integer, text, timesta
     'A feed page from the user''s timeline and its pulled authors'' posts, or NULL when the '
     'timeline cannot answer it exactly (the page reaches below its horizon).';
 
-CREATE FUNCTION api.user_feed(
+CREATE OR REPLACE FUNCTION api.user_feed(
     p_user_id bigint,
     p_limit integer,
     p_offset integer,

@@ -26,6 +26,13 @@ COMMENT ON FUNCTION social.muting(bigint, bigint) IS
     'Whether muter mutes muted: muted''s posts leave muter''s feed and stream, its comments '
     'muter''s comment lists, and it notifies muter of nothing.';
 
+CREATE OR REPLACE FUNCTION social.mutes_anyone(muter bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT FROM social.mutes m WHERE m.muter_id = muter)
+$$;
+COMMENT ON FUNCTION social.mutes_anyone(bigint) IS
+    'Whether muter mutes anyone: a reader who does not skips the mute filter''s lookups.';
+
 CREATE OR REPLACE FUNCTION social.lock_pair(a bigint, b bigint) RETURNS void
 LANGUAGE sql AS $$
     SELECT pg_advisory_xact_lock(1885958770, hashtext(least(a, b) || ':' || greatest(a, b)))

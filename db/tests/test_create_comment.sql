@@ -27,10 +27,10 @@ SELECT results_eq(
     $$SELECT c.post_id, c.user_id, c.content FROM social.comments c JOIN res ON c.id = (res.j->>'id')::bigint$$,
     $$SELECT pg_temp.pid('cc post'), pg_temp.uid('cc_bob'), 'Nice post!'::text$$,
     'row stored with the returned id');
-SELECT is((api.get_post(pg_temp.pid('cc post'))->'comments_count')::text, '1', 'comments_count of the post is 1');
+SELECT is((api.get_post(pg_temp.pid('cc post'), 0)->'comments_count')::text, '1', 'comments_count of the post is 1');
 SELECT lives_ok($$SELECT api.create_comment(pg_temp.pid('cc post'), pg_temp.uid('cc_alice'), 'Thanks')$$,
                 'the author comments its own post');
-SELECT is((api.get_post(pg_temp.pid('cc post'))->'comments_count')::text, '2', 'comments_count is 2');
+SELECT is((api.get_post(pg_temp.pid('cc post'), 0)->'comments_count')::text, '2', 'comments_count is 2');
 
 SELECT throws_ok($$SELECT api.create_comment(-1, pg_temp.uid('cc_bob'), 'lost')$$,
                  'SN404', 'post not found', 'comment on a missing post -> SN404');

@@ -17,7 +17,7 @@ INSERT INTO cp SELECT 'dups', api.create_post(pg_temp.uid('cp_alice'), 'Dups', '
 
 -- shape
 SELECT is(ARRAY(SELECT json_object_keys(j) FROM cp WHERE name = 'full'),
-          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'user'],
+          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'likes_count', 'liked', 'user'],
           'post json keys in spec order');
 SELECT is(ARRAY(SELECT json_object_keys(j->'user') FROM cp WHERE name = 'full'), ARRAY['id', 'username'],
           'post.user keys: id, username');

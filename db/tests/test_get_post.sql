@@ -20,24 +20,24 @@ VALUES (pg_temp.pid('gp one'), pg_temp.uid('gp_bob'), 'c1'),
        (pg_temp.pid('gp one'), pg_temp.uid('gp_bob'), 'c3'),
        (pg_temp.pid('gp two'), pg_temp.uid('gp_bob'), 'other post');
 
-SELECT is(ARRAY(SELECT json_object_keys(api.get_post(pg_temp.pid('gp one')))),
-          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'user'],
+SELECT is(ARRAY(SELECT json_object_keys(api.get_post(pg_temp.pid('gp one'), 0))),
+          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'likes_count', 'liked', 'user'],
           'post json keys in spec order');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->>'id')::bigint, pg_temp.pid('gp one'), 'id');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->>'user_id')::bigint, pg_temp.uid('gp_alice'), 'user_id');
-SELECT is(api.get_post(pg_temp.pid('gp one'))->>'title', 'gp one', 'title');
-SELECT is(api.get_post(pg_temp.pid('gp one'))->>'content', 'body one', 'content');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->'tags')::jsonb, '["x", "y"]'::jsonb, 'tags');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->'version')::text, '4', 'version as stored');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->>'created_at')::timestamptz, '2026-03-01 10:00:00.5+00'::timestamptz, 'created_at');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->>'updated_at')::timestamptz, '2026-03-02 11:00:00.25+00'::timestamptz, 'updated_at');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->'comments_count')::text, '3', 'comments_count counts this post''s comments only');
-SELECT is((api.get_post(pg_temp.pid('gp one'))->'user')::jsonb,
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->>'id')::bigint, pg_temp.pid('gp one'), 'id');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->>'user_id')::bigint, pg_temp.uid('gp_alice'), 'user_id');
+SELECT is(api.get_post(pg_temp.pid('gp one'), 0)->>'title', 'gp one', 'title');
+SELECT is(api.get_post(pg_temp.pid('gp one'), 0)->>'content', 'body one', 'content');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->'tags')::jsonb, '["x", "y"]'::jsonb, 'tags');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->'version')::text, '4', 'version as stored');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->>'created_at')::timestamptz, '2026-03-01 10:00:00.5+00'::timestamptz, 'created_at');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->>'updated_at')::timestamptz, '2026-03-02 11:00:00.25+00'::timestamptz, 'updated_at');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->'comments_count')::text, '3', 'comments_count counts this post''s comments only');
+SELECT is((api.get_post(pg_temp.pid('gp one'), 0)->'user')::jsonb,
           jsonb_build_object('id', pg_temp.uid('gp_alice'), 'username', 'gp_alice'), 'user: author id and username');
-SELECT is((api.get_post(pg_temp.pid('gp two'))->'tags')::text, '[]', 'no tags -> []');
-SELECT is((api.get_post(pg_temp.pid('gp two'))->'comments_count')::text, '1', 'comments_count of the other post');
+SELECT is((api.get_post(pg_temp.pid('gp two'), 0)->'tags')::text, '[]', 'no tags -> []');
+SELECT is((api.get_post(pg_temp.pid('gp two'), 0)->'comments_count')::text, '1', 'comments_count of the other post');
 
-SELECT throws_ok('SELECT api.get_post(-1)', 'SN404', 'post not found', 'missing post -> SN404');
+SELECT throws_ok('SELECT api.get_post(-1, 0)', 'SN404', 'post not found', 'missing post -> SN404');
 
 SELECT * FROM finish();
 ROLLBACK;

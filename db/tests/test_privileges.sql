@@ -61,7 +61,7 @@ SELECT throws_ok($$CREATE FUNCTION api.sneaky() RETURNS int LANGUAGE sql AS 'SEL
 SELECT lives_ok($$SELECT api.get_user(current_setting('test.alice')::bigint)$$, 'gosocial_app can call api.get_user');
 SELECT is(api.get_user(current_setting('test.alice')::bigint)->>'username', 'priv_alice',
     'api.get_user returns data to gosocial_app');
-SELECT lives_ok($$SELECT api.get_post(current_setting('test.post')::bigint)$$, 'gosocial_app can call api.get_post');
+SELECT lives_ok($$SELECT api.get_post(current_setting('test.post')::bigint, 0)$$, 'gosocial_app can call api.get_post');
 SELECT lives_ok($$SELECT api.register_user('priv_bob', 'priv_bob@example.com', 'hash-b', decode(md5('priv-inv'), 'hex'), interval '3 days')$$,
     'gosocial_app can call api.register_user (writes through the definer)');
 SELECT lives_ok($$SELECT api.create_post(current_setting('test.alice')::bigint, 'app post', 'via app role', ARRAY['x'])$$,

@@ -49,14 +49,14 @@ SELECT is(api.get_user(pg_temp.uid('sh_alice'))::text,
                  '"created_at":"2026-11-24T10:00:00.000000+00:00","is_active":true,'
                  '"role":{"id":2,"name":"moderator","level":2}}', pg_temp.uid('sh_alice')),
           'user_json: compact, in the contract''s key order, six digits');
-SELECT is(api.get_post(pg_temp.pid('sh one'))::text,
+SELECT is(api.get_post(pg_temp.pid('sh one'), 0)::text,
           format('{"id":%s,"user_id":%s,"title":"sh one","content":"two words","tags":["Go","sql"],'
                  '"version":3,"created_at":"2026-11-24T10:00:00.000000+00:00",'
-                 '"updated_at":"2026-11-24T10:00:00.123456+00:00","comments_count":1,'
-                 '"user":{"id":%s,"username":"sh_alice"}}',
+                 '"updated_at":"2026-11-24T10:00:00.123456+00:00","comments_count":1,"likes_count":0,'
+                 '"liked":false,"user":{"id":%s,"username":"sh_alice"}}',
                  pg_temp.pid('sh one'), pg_temp.uid('sh_alice'), pg_temp.uid('sh_alice')),
           'post_json: compact, in the contract''s key order, six digits');
-SELECT is(api.list_comments(pg_temp.pid('sh one'), 20, 0)::text,
+SELECT is(api.list_comments(pg_temp.pid('sh one'), 0, 20, 0)::text,
           format('[{"id":%s,"post_id":%s,"user_id":%s,"content":"a comment",'
                  '"created_at":"2026-11-24T11:00:00.000000+00:00",'
                  '"user":{"id":%s,"username":"sh_bob"}}]',
@@ -64,13 +64,13 @@ SELECT is(api.list_comments(pg_temp.pid('sh one'), 20, 0)::text,
                  pg_temp.uid('sh_bob'), pg_temp.uid('sh_bob')),
           'comment_json in a list: compact');
 -- Strings are escaped as JSON: they read back as stored.
-SELECT is(api.get_post(pg_temp.pid(E'sh "quoted" \\ é'))->>'title', E'sh "quoted" \\ é',
+SELECT is(api.get_post(pg_temp.pid(E'sh "quoted" \\ é'), 0)->>'title', E'sh "quoted" \\ é',
           'a title with quotes, a backslash and a non-ASCII letter reads back as stored');
-SELECT is(api.get_post(pg_temp.pid(E'sh "quoted" \\ é'))->>'content', E'line\nbreak\ttab\u0001',
+SELECT is(api.get_post(pg_temp.pid(E'sh "quoted" \\ é'), 0)->>'content', E'line\nbreak\ttab\u0001',
           'content with a newline, a tab and a control character reads back as stored');
-SELECT ok(pg_temp.compact(api.get_post(pg_temp.pid(E'sh "quoted" \\ é'))),
+SELECT ok(pg_temp.compact(api.get_post(pg_temp.pid(E'sh "quoted" \\ é'), 0)),
           'escaped whitespace stays inside its string');
-SELECT is((api.get_post(pg_temp.pid(E'sh "quoted" \\ é'))->'tags')::text, '[]', 'no tags: []');
+SELECT is((api.get_post(pg_temp.pid(E'sh "quoted" \\ é'), 0)->'tags')::text, '[]', 'no tags: []');
 
 -- A value missing from a shape is an error, never a silently missing object.
 SELECT throws_ok(
@@ -86,10 +86,10 @@ VALUES ('get_user', api.get_user(pg_temp.uid('sh_bob'))),
        ('register_user', api.register_user('sh_carol', 'sh_carol@example.com', 'h',
                                            decode(md5('sh-carol'), 'hex'), interval '1 day')),
        ('create_post', api.create_post(pg_temp.uid('sh_bob'), 'sh new', 'c', ARRAY['x'])),
-       ('get_post', api.get_post(pg_temp.pid('sh one'))),
+       ('get_post', api.get_post(pg_temp.pid('sh one'), 0)),
        ('update_post', api.update_post(pg_temp.pid('sh one'), pg_temp.uid('sh_alice'), 3, 'sh one', NULL, NULL)),
        ('create_comment', api.create_comment(pg_temp.pid('sh one'), pg_temp.uid('sh_alice'), 'c')),
-       ('list_comments', api.list_comments(pg_temp.pid('sh one'), 20, 0)),
+       ('list_comments', api.list_comments(pg_temp.pid('sh one'), 0, 20, 0)),
        ('user_feed', api.user_feed(pg_temp.uid('sh_alice'), 20, 0, 'desc', NULL, NULL, NULL, NULL)),
        ('user_feed asc', api.user_feed(pg_temp.uid('sh_alice'), 20, 0, 'asc', NULL, NULL, NULL, NULL)),
        ('user_feed filtered', api.user_feed(pg_temp.uid('sh_alice'), 20, 0, 'desc', ARRAY['Go'], 'two', NULL, NULL));

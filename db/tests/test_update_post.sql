@@ -55,7 +55,7 @@ SELECT is((pg_temp.post()).version, 3, 'version still 3');
 -- happy path: owner changes the title only
 CREATE TEMP TABLE res AS SELECT api.update_post((pg_temp.post()).id, pg_temp.uid('up_alice'), 3, 'New title', NULL, NULL) AS j;
 SELECT is(ARRAY(SELECT json_object_keys(j) FROM res),
-          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'user'],
+          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'likes_count', 'liked', 'user'],
           'returns the post json');
 SELECT is((SELECT (j->'version')::text FROM res), '4', 'returned version is 3 + 1');
 SELECT is((SELECT j->>'title' FROM res), 'New title', 'returned title is the new one');

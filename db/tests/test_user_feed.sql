@@ -61,7 +61,7 @@ SELECT is(api.user_feed(-1, 20, 0, 'desc', NULL, NULL, NULL, NULL)::text, '[]', 
 
 -- item shape
 SELECT is(ARRAY(SELECT json_object_keys(pg_temp.feed('uf_alice')->0)),
-          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'user'],
+          ARRAY['id', 'user_id', 'title', 'content', 'tags', 'version', 'created_at', 'updated_at', 'comments_count', 'likes_count', 'liked', 'user'],
           'feed items are post json');
 SELECT is((SELECT (e->'comments_count')::text FROM json_array_elements(pg_temp.feed('uf_alice')) e
             WHERE e->>'title' = 'B1 Bob 100% sure'), '2', 'comments_count in feed items');

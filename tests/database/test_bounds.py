@@ -137,7 +137,9 @@ FEED = (
     "SELECT api.user_feed(p_user_id => 1, p_limit => $1, p_offset => 0, p_sort => 'desc', "
     "p_tags => $2, p_search => $3, p_since => NULL, p_until => NULL)"
 )
-COMMENTS = "SELECT api.list_comments(p_post_id => -1, p_limit => $1, p_offset => 0)"
+COMMENTS = (
+    "SELECT api.list_comments(p_post_id => -1, p_viewer_id => 0, p_limit => $1, p_offset => 0)"
+)
 
 
 @pytest.mark.parametrize(

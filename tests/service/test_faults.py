@@ -208,8 +208,16 @@ def test_slow_query_is_cancelled_and_the_pool_stays_healthy(
     with table_locked(cluster.url), ThreadPoolExecutor(6) as pool:
         started = time.monotonic()
         futures = [pool.submit(get_post, server, me, post_id) for _ in range(6)]
-        time.sleep(0.5)
-        during = debug_vars(server)["database"]
+        # All six arrived (a loaded machine may take a while to send them): four hold the
+        # pool's connections, two wait for one.
+        figures: list[dict] = []
+
+        def all_arrived() -> bool:
+            figures.append(debug_vars(server)["database"])
+            return figures[-1]["in_use"] + figures[-1]["waiting"] >= 6
+
+        wait_for(all_arrived, QUERY_TIMEOUT, "the six requests in the pool", step=0.05)
+        during = figures[-1]
         responses = [f.result() for f in futures]
         elapsed = time.monotonic() - started
     # Six requests, four connections: four queries cancelled, two callers gave up waiting.
@@ -234,7 +242,7 @@ def test_slow_query_is_cancelled_and_the_pool_stays_healthy(
 def test_panic_is_a_500_with_the_request_id_and_the_traceback_only_in_the_log(
     server: Api, cluster: Cluster, users: tuple[Account, Account], post_id: int
 ) -> None:
-    cluster.db.fetch("REVOKE EXECUTE ON FUNCTION api.get_post(bigint) FROM gosocial_app")
+    cluster.db.fetch("REVOKE EXECUTE ON FUNCTION api.get_post(bigint, bigint) FROM gosocial_app")
     try:
         r = httpx.get(
             f"{server.url}/v1/posts/{post_id}",
@@ -242,7 +250,7 @@ def test_panic_is_a_500_with_the_request_id_and_the_traceback_only_in_the_log(
             timeout=10,
         )
     finally:
-        cluster.db.fetch("GRANT EXECUTE ON FUNCTION api.get_post(bigint) TO gosocial_app")
+        cluster.db.fetch("GRANT EXECUTE ON FUNCTION api.get_post(bigint, bigint) TO gosocial_app")
     assert r.status_code == 500
     assert r.json() == {"error": "internal error (request id panic-0001)"}
     assert r.headers["X-Request-ID"] == "panic-0001"
@@ -289,7 +297,9 @@ def test_sigterm_lets_in_flight_requests_finish(
         with ThreadPoolExecutor(3) as pool:
             with table_locked(cluster.url):
                 futures = [pool.submit(get_post, s, me, post, 20) for _ in range(3)]
-                time.sleep(0.5)  # the three are waiting on the lock
+                # The three are waiting on the lock (a connection not yet accepted when the
+                # listener closes is refused, which is not what this tests).
+                wait_for(lambda: debug_vars(s)["database"]["in_use"] == 3, 10, "three in flight")
                 s.terminate()
                 time.sleep(1.0)
                 assert s.proc.poll() is None  # still finishing

@@ -172,6 +172,17 @@ def test_every_route_answers_compact_json_with_six_digit_utc_times(
     assert "Link" in feed.headers  # a full page
     call("GET", "/v1/users/feed", 400, headers=me.headers, params={"since": "yesterday"})
     call("PUT", "/v1/users/{user_id}/unfollow", 204, **follow)
+
+    # Revision 1.2: likes, relationships, blocks and mutes.
+    liked = {"headers": me.headers, "at": {"post_id": ids[0]}}
+    call("PUT", "/v1/posts/{post_id}/like", 204, **liked)
+    call("GET", "/v1/posts/{post_id}/likes", 200, **liked)
+    call("DELETE", "/v1/posts/{post_id}/like", 204, **liked)
+    call("GET", "/v1/users/{user_id}/relationship", 200, **follow)
+    for verb in ("block", "mute"):
+        call("PUT", f"/v1/users/{{user_id}}/{verb}", 204, **follow)
+        call("GET", f"/v1/users/me/{verb}s", 200, headers=me.headers)
+        call("DELETE", f"/v1/users/{{user_id}}/{verb}", 204, **follow)
     call("DELETE", "/v1/posts/{post_id}", 204, headers=auth, at={"post_id": ids[1]})
     call("DELETE", "/v1/posts/{post_id}", 404, headers=auth, at={"post_id": ids[1]})
 

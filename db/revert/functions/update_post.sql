@@ -1,8 +1,9 @@
--- Revert gosocial:functions/update_post from pg: back to its @v1.0 version
+-- Revert gosocial:functions/update_post from pg: back to its @v1.1 version
 -- requires: schema/posts
 -- requires: schema/comments
 -- requires: schema/roles
 -- requires: schema/shapes
+-- requires: schema/permissions
 
 BEGIN;
 
@@ -22,8 +23,11 @@ AS $$
 DECLARE
     v_post json;
 BEGIN
-    -- Moderators (level 2) and above may edit anyone's post.
-    PERFORM social.authorize_post(p_post_id, p_actor_id, 2, 'edit');
+    IF p_title IS NULL AND p_content IS NULL AND p_tags IS NULL THEN
+        RAISE EXCEPTION 'nothing to change: give a title, content or tags' USING ERRCODE = 'SN400';
+    END IF;
+    -- Moderators and above may edit anyone's post.
+    PERFORM social.authorize_post(p_post_id, p_actor_id, 'moderator', 'edit');
 
     -- The version test is in the UPDATE itself: a concurrent writer holding the
     -- row makes this one re-check it after commit and match nothing.
@@ -60,6 +64,7 @@ COMMENT ON FUNCTION api.update_post(bigint, bigint, integer, text, text, text[])
     'Updates title, content and tags (NULL keeps a field; tags deduplicated) if p_version is '
     'still current, bumps version and updated_at, and returns the post. Raises SN404 when the '
     'post does not exist, SN403 when the actor is neither its owner nor a moderator or admin, '
-    'SN409 when the version is stale (nothing changes).';
+    'SN409 when the version is stale (nothing changes), SN400 when no field is given (the '
+    'version is not bumped).';
 
 COMMIT;

@@ -2,12 +2,12 @@
 
 BEGIN;
 
-SELECT 'api.list_comments(bigint, integer, integer, timestamptz, bigint)'::regprocedure;
+SELECT 'api.list_comments(bigint, bigint, integer, integer, timestamptz, bigint)'::regprocedure;
 
 -- Definer rights, callable by the application role, not by PUBLIC.
 SELECT 1 / count(*)
   FROM pg_catalog.pg_proc
- WHERE oid = 'api.list_comments(bigint, integer, integer, timestamptz, bigint)'::regprocedure
+ WHERE oid = 'api.list_comments(bigint, bigint, integer, integer, timestamptz, bigint)'::regprocedure
    AND prosecdef
    AND has_function_privilege('gosocial_app', oid, 'EXECUTE')
    AND NOT has_function_privilege('public', oid, 'EXECUTE');

@@ -1,0 +1,40 @@
+-- Deploy gosocial:functions/create_comment to pg
+-- requires: schema/comments
+-- requires: schema/shapes
+
+BEGIN;
+
+CREATE OR REPLACE FUNCTION api.create_comment(p_post_id bigint, p_user_id bigint, p_content text)
+RETURNS json
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_comment json;
+BEGIN
+    -- Inserting nothing for a missing post avoids catching the foreign key
+    -- error (a subtransaction per call).
+    WITH c AS (
+        INSERT INTO comments (post_id, user_id, content)
+        SELECT p_post_id, p_user_id, p_content
+         WHERE EXISTS (SELECT FROM posts WHERE id = p_post_id)
+        RETURNING *
+    )
+    SELECT social.comment_json(c::comments, u) INTO v_comment FROM c JOIN users u ON u.id = c.user_id;
+
+    IF v_comment IS NULL THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
+    RETURN v_comment;
+END;
+$$;
+
+REVOKE ALL ON FUNCTION api.create_comment(bigint, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.create_comment(bigint, bigint, text) TO gosocial_app;
+
+COMMENT ON FUNCTION api.create_comment(bigint, bigint, text) IS
+    'Adds a comment by p_user_id to a post and returns it with its author. '
+    'Raises SN404 when the post does not exist.';
+
+COMMIT;

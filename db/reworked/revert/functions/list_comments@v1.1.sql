@@ -1,0 +1,45 @@
+-- Revert gosocial:functions/list_comments from pg: back to its @v1.0 version
+
+BEGIN;
+
+DROP FUNCTION api.list_comments(bigint, integer, integer, timestamptz, bigint);
+
+CREATE OR REPLACE FUNCTION api.list_comments(p_post_id bigint, p_limit integer, p_offset integer)
+RETURNS json
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = social, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 100 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 100' USING ERRCODE = 'SN400';
+    END IF;
+    IF p_offset IS NULL OR p_offset < 0 THEN
+        RAISE EXCEPTION 'offset must not be negative' USING ERRCODE = 'SN400';
+    END IF;
+    IF NOT EXISTS (SELECT FROM posts WHERE id = p_post_id) THEN
+        RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
+    END IF;
+
+    -- Page first (comments_post_created_idx), authors only for that page.
+    RETURN (
+        SELECT coalesce(json_agg(social.comment_json(c::comments, u) ORDER BY c.created_at, c.id), '[]')
+          FROM (SELECT *
+                  FROM comments
+                 WHERE post_id = p_post_id
+                 ORDER BY created_at, id
+                 LIMIT p_limit OFFSET p_offset) c
+          JOIN users u ON u.id = c.user_id
+    );
+END;
+$$;
+
+REVOKE ALL ON FUNCTION api.list_comments(bigint, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.list_comments(bigint, integer, integer) TO gosocial_app;
+
+COMMENT ON FUNCTION api.list_comments(bigint, integer, integer) IS
+    'Returns a page of a post''s comments, oldest first, as a json array with authors. '
+    'Raises SN400 unless 1 <= p_limit <= 100 and p_offset >= 0, SN404 when the post does not exist.';
+
+COMMIT;
