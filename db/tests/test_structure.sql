@@ -17,7 +17,7 @@ SELECT ok(NOT rolcanlogin AND NOT rolsuper, 'gosocial_app is NOLOGIN and not a s
 SELECT tables_are('social',
     ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
           'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows',
-          'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures'],
+          'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures', 'reports'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');
@@ -31,7 +31,8 @@ SELECT has_table('social', 'followers', 'table social.followers exists');
 -- columns
 SELECT columns_are('social', 'roles', ARRAY['id', 'name', 'level', 'description'], 'roles columns');
 SELECT columns_are('social', 'users',
-    ARRAY['id', 'username', 'email', 'password_hash', 'is_active', 'role_id', 'created_at', 'updated_at', 'token_epoch'],
+    ARRAY['id', 'username', 'email', 'password_hash', 'is_active', 'role_id', 'created_at', 'updated_at', 'token_epoch',
+          'suspended_at'],
     'users columns');
 SELECT columns_are('social', 'invitations', ARRAY['token_hash', 'user_id', 'expires_at'], 'invitations columns');
 SELECT columns_are('social', 'refresh_tokens',
