@@ -157,11 +157,10 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     row = await verified_login(ctx, body.email, body.password)
     if row is None:
         raise ApiError(401, "invalid email or password")
+    if row["is_suspended"]:
+        raise ApiError(403, "the account is suspended")
     if not row["is_active"]:
-        raise ApiError(
-            403,
-            "the account is not active: activate it with the link in the email, or it is suspended",
-        )
+        raise ApiError(403, "the account is not activated yet; follow the link in the email")
     if ctx.passwords.outdated(row["password_hash"]):
         # The only moment the password is known: store it again at BCRYPT_COST (unless it
         # changed meanwhile).

@@ -94,8 +94,8 @@ SELECT col_is_unique('social', 'password_resets', 'token_hash', 'password_resets
 -- get_login's result columns
 SELECT is(
     (SELECT pg_get_function_result('api.get_login(text)'::regprocedure)),
-    'TABLE(user_id bigint, password_hash text, is_active boolean)',
-    'get_login returns TABLE(user_id bigint, password_hash text, is_active boolean)');
+    'TABLE(user_id bigint, password_hash text, is_active boolean, is_suspended boolean)',
+    'get_login returns TABLE(user_id bigint, password_hash text, is_active boolean, is_suspended boolean)');
 
 -- The api functions, derived from the catalog: a new function is checked without editing this
 -- file, and a failing line names it. The exact signatures are each change's verify script's

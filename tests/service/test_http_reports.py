@@ -9,8 +9,11 @@ import time
 import uuid
 
 import httpx
+import orjson
 import pytest
+import redis
 
+from api.cache import GONE, user_key
 from tests.helpers import Account, Database, assert_error, create_post
 from tests.services import Mailbox
 
@@ -286,21 +289,26 @@ def test_delete_content_by_a_moderator(client: httpx.Client, make_account) -> No
 
 
 def test_suspend_user_ends_every_session_and_keeps_the_content(
-    client: httpx.Client, make_account, db: Database
+    client: httpx.Client, make_account, db: Database, redis_client: redis.Redis
 ) -> None:
     reporter, author, admin = make_account(), make_account(), make_account("admin")
     post_id = create_post(client, author)["id"]
     comment_id = _comment(client, post_id, author)
     assert client.get("/v1/users/me", headers=author.headers).status_code == 200  # cached
+    epoch = int(redis_client.get(user_key(author.id)).partition(b":")[0])
     on_comment = _report(client, reporter, comment_id=comment_id)["id"]
 
     r = _close(client, admin, on_comment, status="resolved", action="suspend_user")
     assert r.status_code == 200 and r.json()["data"]["action"] == "suspend_user"
+    # The cached entry is replaced by a tombstone: every instance reads the database again.
+    assert redis_client.get(user_key(author.id)).startswith(GONE)
     # At once: its access token, its refresh token, its login.
     assert_error(client.get("/v1/users/me", headers=author.headers), 401)
+    cached_epoch, _, cached = redis_client.get(user_key(author.id)).partition(b":")
+    assert int(cached_epoch) == epoch + 1 and orjson.loads(cached)["is_active"] is False
     assert_error(client.post("/v1/auth/refresh", json={"refresh_token": author.refresh_token}), 401)
     r = client.post("/v1/auth/login", json={"email": author.email, "password": author.password})
-    assert_error(r, 403)
+    assert assert_error(r, 403)["error"] == "the account is suspended"
     # Its posts and comments stay; its profile says it is not active.
     assert (
         client.get(f"/v1/posts/{post_id}", headers=reporter.headers).json()["data"][
@@ -337,7 +345,7 @@ def test_a_suspended_account_cannot_activate_itself_again(
     time.sleep(0.5)
     assert len(mailbox.link_tokens(email, "confirm")) == 1  # no new link
     r = client.post("/v1/auth/login", json={"email": email, "password": "correct horse"})
-    assert_error(r, 403)
+    assert assert_error(r, 403)["error"] == "the account is suspended"
     # Nor does a password reset mail it a way in.
     assert client.post("/v1/auth/password/forgot", json={"email": email}).status_code == 202
     time.sleep(0.3)
