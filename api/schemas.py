@@ -259,11 +259,18 @@ class ReportCreate(Body):
         return self
 
 
+def _no_null_action(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    schema["properties"]["action"].pop("default", None)
+
+
 class ReportClose(Body):
+    model_config = ConfigDict(json_schema_extra=_no_null_action)
+
     status: Literal["resolved", "dismissed"]
-    action: Literal["delete_content", "suspend_user"] | None = Field(
-        None, description="only with `resolved`"
-    )
+    # Absent or an action, never null (OpenAPI 3.0 cannot put null in an enum).
+    action: Annotated[
+        Literal["delete_content", "suspend_user"], Field(description="only with `resolved`")
+    ] = None  # type: ignore[assignment]
 
 
 class Query(BaseModel):

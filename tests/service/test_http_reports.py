@@ -245,6 +245,7 @@ def test_closing_refusals(client: httpx.Client, make_account) -> None:
     )
     assert_error(_close(client, moderator, on_post, status="open"), 400, "status")
     assert_error(_close(client, moderator, on_post, status="resolved", action="ban"), 400, "action")
+    assert_error(_close(client, moderator, on_post, status="resolved", action=None), 400, "action")
     assert_error(_close(client, moderator, on_post, status="resolved", extra=1), 400, "extra")
     assert_error(_close(client, moderator, on_post), 400, "status")
     assert_error(
