@@ -87,17 +87,6 @@ async def verified_login(ctx: Context, email: str, password: str) -> asyncpg.Rec
     so it takes as long. Every password check counts (login, and the current password of a
     change or a deletion), so a stolen access token gives no more guesses than the login form.
     """
-    await count_attempt(ctx, email, "too many failed logins for this account; try again later")
-    row = await ctx.db.row("get_login", email=email)
-    if not await ctx.passwords.check(password, row["password_hash"] if row else None):
-        return None
-    await ctx.db.value("login_succeeded", email=email)
-    return row
-
-
-async def count_attempt(ctx: Context, email: str, refusal: str) -> None:
-    """Count an attempt against the login throttle of `email` (known or not); `429` with
-    `Retry-After` and `refusal` past LOGIN_MAX_FAILURES in LOGIN_THROTTLE_WINDOW."""
     settings = ctx.settings
     wait = await ctx.db.value(
         "login_attempt",
@@ -105,6 +94,17 @@ async def count_attempt(ctx: Context, email: str, refusal: str) -> None:
         max_failures=settings.login_max_failures,
         window=timedelta(seconds=settings.login_throttle_window),
     )
+    check_throttle(wait, "too many failed logins for this account; try again later")
+    row = await ctx.db.row("get_login", email=email)
+    if not await ctx.passwords.check(password, row["password_hash"] if row else None):
+        return None
+    await ctx.db.value("login_succeeded", email=email)
+    return row
+
+
+def check_throttle(wait: int, refusal: str) -> None:
+    """`429` with `Retry-After` and `refusal` when api.login_attempt (or a call counting an
+    attempt like it) answered a wait."""
     if wait:
         metrics.LOGIN_THROTTLED.inc()
         raise ApiError(429, refusal, headers={"Retry-After": str(wait)})

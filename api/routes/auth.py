@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from sanic import Blueprint, HTTPResponse, json
 
-from api.auth import count_attempt, new_login, session_epoch, verified_login
+from api.auth import check_throttle, new_login, session_epoch, verified_login
 from api.context import ApiRequest, Context
 from api.endpoint import endpoint
 from api.errors import ApiError
@@ -108,18 +108,20 @@ _RESEND_ANSWER = orjson.dumps(
     why={429: "Rate limited, or too many attempts for this email (Retry-After)"},
 )
 async def resend_activation(request: ApiRequest, body: ResendBody) -> HTTPResponse:
-    ctx = request.app.ctx
-    # Counted against the login throttle of the address, known or not: it cannot flood a
-    # mailbox, and a 429 tells nothing about the account.
-    await count_attempt(ctx, body.email, "too many attempts for this address; try again later")
+    ctx, settings = request.app.ctx, request.app.ctx.settings
     token = new_link_token()
-    row = await ctx.db.row(
+    # Counted against the login throttle of the address, known or not, in the same call: it
+    # cannot flood a mailbox, and neither a 429 nor the time taken tells about the account.
+    row = await ctx.db.write_row(
         "resend_invitation",
         email=body.email,
         token_hash=token_hash(token),
-        ttl=timedelta(seconds=ctx.settings.invitation_ttl),
+        ttl=timedelta(seconds=settings.invitation_ttl),
+        max_failures=settings.login_max_failures,
+        window=timedelta(seconds=settings.login_throttle_window),
     )
-    if row is not None:
+    check_throttle(row["retry_after"], "too many attempts for this address; try again later")
+    if row["username"] is not None:
         # After the answer, as the reset link: neither its time nor a failed send may tell a
         # waiting account from another address. A failed send leaves the account with the new,
         # unmailed link only: it asks again (within the throttle).

@@ -2,6 +2,6 @@
 
 BEGIN;
 
-DROP FUNCTION api.resend_invitation(text, bytea, interval);
+DROP FUNCTION api.resend_invitation(text, bytea, interval, integer, interval);
 
 COMMIT;
