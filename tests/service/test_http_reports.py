@@ -5,8 +5,12 @@ deleting the content or suspending its author (its tokens refused at once, login
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import orjson
@@ -14,7 +18,7 @@ import pytest
 import redis
 
 from api.cache import GONE, user_key
-from tests.helpers import Account, Database, assert_error, create_post
+from tests.helpers import Account, Database, assert_error, check_response, create_post
 from tests.services import Mailbox
 
 REPORTS = "/v1/reports"
@@ -351,3 +355,49 @@ def test_a_suspended_account_cannot_activate_itself_again(
     assert client.post("/v1/auth/password/forgot", json={"email": email}).status_code == 202
     time.sleep(0.3)
     assert mailbox.link_tokens(email, "reset-password", count=0) == []
+
+
+# --- races -------------------------------------------------------------------------------------
+
+
+def _burst(base_url: str, n: int, call: Callable[[httpx.Client], httpx.Response]) -> Counter[int]:
+    """The statuses of `call` made by `n` clients released at once."""
+    barrier = threading.Barrier(n, timeout=30)
+
+    def one(_: int) -> int:
+        with httpx.Client(
+            base_url=base_url, timeout=30, event_hooks={"response": [check_response]}
+        ) as c:
+            c.get("/livez")  # the connection is open before the barrier
+            barrier.wait()
+            return call(c).status_code
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return Counter(pool.map(one, range(n)))
+
+
+def test_concurrent_closings_of_one_report_have_one_winner(
+    client: httpx.Client, make_account, base_url: str
+) -> None:
+    reporter, author, admin = make_account(), make_account(), make_account("admin")
+    report_id = _report(client, reporter, post_id=create_post(client, author)["id"])["id"]
+    body = {"status": "resolved", "action": "delete_content"}
+    won = _burst(base_url, 8, lambda c: _close(c, admin, report_id, **body))
+    assert won == Counter({200: 1, 409: 7})
+
+
+def test_concurrent_reports_of_one_target_make_one(
+    client: httpx.Client, make_account, base_url: str, db: Database
+) -> None:
+    reporter, author = make_account(), make_account()
+    made = _burst(
+        base_url,
+        8,
+        lambda c: c.post(
+            REPORTS, json={"user_id": author.id, "reason": "x"}, headers=reporter.headers
+        ),
+    )
+    assert made == Counter({201: 1, 409: 7})
+    assert (
+        db.fetchval("SELECT count(*) FROM social.reports WHERE reporter_id = $1", reporter.id) == 1
+    )
