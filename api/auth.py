@@ -93,18 +93,20 @@ async def verified_login(ctx: Context, email: str, password: str) -> asyncpg.Rec
         max_failures=settings.login_max_failures,
         window=timedelta(seconds=settings.login_throttle_window),
     )
-    if wait:
-        metrics.LOGIN_THROTTLED.inc()
-        raise ApiError(
-            429,
-            "too many failed logins for this account; try again later",
-            headers={"Retry-After": str(wait)},
-        )
+    check_throttle(wait, "too many failed logins for this account; try again later")
     row = await ctx.db.row("get_login", email=email)
     if not await ctx.passwords.check(password, row["password_hash"] if row else None):
         return None
     await ctx.db.value("login_succeeded", email=email)
     return row
+
+
+def check_throttle(wait: int, refusal: str) -> None:
+    """`429` with `Retry-After` and `refusal` when api.login_attempt (or a call counting an
+    attempt like it) answered a wait."""
+    if wait:
+        metrics.LOGIN_THROTTLED.inc()
+        raise ApiError(429, refusal, headers={"Retry-After": str(wait)})
 
 
 async def check_password(ctx: Context, user: CurrentUser, password: str) -> str:

@@ -27,6 +27,10 @@ from api.replica_reads import ReplicaReads
 from api.security import Passwords, Tokens
 from api.settings import Settings
 
+# Seconds `Context.after_response` waits before it starts its work: an answer is written in
+# well under that once its handler has returned.
+AFTER_RESPONSE_DELAY = 0.05
+
 
 @dataclass
 class Context:
@@ -62,8 +66,17 @@ class Context:
     def after_response(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` without making the client wait for it; the server waits for it (a few
         seconds) before closing its resources. A reference is kept: the event loop keeps only
-        a weak one, and an unreferenced task may be collected before it ends."""
-        task = asyncio.get_running_loop().create_task(work)
+        a weak one, and an unreferenced task may be collected before it ends.
+
+        `work` starts once the answer is out: begun at once, its first steps (rendering a mail,
+        say) run on this loop before the answer is written, and a mailed address answered about
+        1 ms later than an unknown one (measured on the activation resend, medians of 200)."""
+
+        async def later() -> None:
+            await asyncio.sleep(AFTER_RESPONSE_DELAY)
+            await work
+
+        task = asyncio.get_running_loop().create_task(later())
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 

@@ -9,7 +9,8 @@ call's function and keywords against db/ without a database. How a call runs is 
 
 - `value`, `row`: on the primary (a function's value; the one row of a table function);
 - `read`: a read that may go to a replica (api/replica_reads.py; `current=True` for the feed);
-- `write`, `write_once`: a write for the caller, whose position reads then wait for.
+- `write`, `write_row`, `write_once`: a write for the caller, whose position reads then wait
+  for (`write_row`: a function answering one row of several values).
 
 Functions answer JSON already shaped like the API's objects: the text is handed on, so a
 response is `{"data": <text>}` without decoding and re-encoding it.
@@ -62,6 +63,11 @@ class Db:
 
     async def write(self, function: str, /, **args: Any) -> Any:
         return await self._reads.write(sql(function, *args), *args.values())
+
+    async def write_row(self, function: str, /, **args: Any) -> asyncpg.Record:
+        return await self._reads.write_row(
+            sql(function, *args, rows=True), *args.values(), wrote=lambda row: True
+        )
 
     async def write_once(self, function: str, /, **args: Any) -> Once:
         """A creation under an Idempotency-Key (api.*_once): a replay wrote nothing."""

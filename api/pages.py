@@ -1,9 +1,10 @@
-"""Cursor pages: the opaque `cursor` of the feed, comments and lists of users, and the `Link` to
-the next page.
+"""Cursor pages: the opaque `cursor` of the feed, comments, reports and lists of users, and the
+`Link` to the next page.
 
 A cursor names the position after a page's last item, (created_at, id), in one list (a user's
-feed, a post's comments) read in one order. It is signed with the service's secret, so an
-altered cursor, or one issued for another list or order, is a 400 rather than a wrong page.
+feed, a post's comments, the reports of one status; closed ones by (closed_at, id)) read in one
+order. It is signed with the service's secret, so an altered cursor, or one issued for another
+list or order, is a 400 rather than a wrong page.
 """
 
 from __future__ import annotations
@@ -53,15 +54,22 @@ class Cursors:
         return position
 
     def next_link(
-        self, request: Request[Any, Any], raw: str, limit: int, scope: str, sort: str
+        self,
+        request: Request[Any, Any],
+        raw: str,
+        limit: int,
+        scope: str,
+        sort: str,
+        at: str = "created_at",
     ) -> dict[str, str]:
         """`Link: <same query, cursor=after the last item>; rel="next"` for a full page; no
-        header for a shorter one (there is no next page)."""
+        header for a shorter one (there is no next page). `at`: the items' key the list is
+        ordered by (with their id)."""
         items = orjson.loads(raw)
         if len(items) < limit:
             return {}
         last = items[-1]
-        return self._link(request, self.issue(scope, sort, last["created_at"], last["id"]))
+        return self._link(request, self.issue(scope, sort, last[at], last["id"]))
 
     def user_page(
         self, request: Request[Any, Any], raw: str, scope: str

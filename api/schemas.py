@@ -22,13 +22,15 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from api.errors import ApiError
 
 MAX_INT4 = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
 # api.validation refuses NUL in any string (PostgreSQL text cannot hold it); free text says so.
 NO_NUL = r"^[^\u0000]*$"
 # Post text: something other than whitespace, and no NUL (CHECK posts_*_not_blank too).
@@ -265,6 +267,51 @@ class RoleBody(Body):
     role: Literal["user", "moderator", "admin"]
 
 
+class ResendBody(Body):
+    email: Email
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+REPORT_TARGETS = ("post_id", "comment_id", "user_id")
+
+
+def _one_target(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    schema["oneOf"] = [{"required": [target]} for target in REPORT_TARGETS]
+    for target in REPORT_TARGETS:  # absent rather than a null default
+        schema["properties"][target].pop("default", None)
+
+
+class ReportCreate(Body):
+    model_config = ConfigDict(json_schema_extra=_one_target)
+
+    # Absent or an id, never null (the document's oneOf counts the fields present): an absent
+    # one is None (defaults are not validated), a null is refused like any other non-integer.
+    post_id: Id = None  # type: ignore[assignment]
+    comment_id: Id = None  # type: ignore[assignment]
+    user_id: Id = None  # type: ignore[assignment]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_NUL)]
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self) -> ReportCreate:
+        if sum(getattr(self, target) is not None for target in REPORT_TARGETS) != 1:
+            raise ValueError("name exactly one of post_id, comment_id and user_id")
+        return self
+
+
+def _no_null_action(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    schema["properties"]["action"].pop("default", None)
+
+
+class ReportClose(Body):
+    model_config = ConfigDict(json_schema_extra=_no_null_action)
+
+    status: Literal["resolved", "dismissed"]
+    # Absent or an action, never null (OpenAPI 3.0 cannot put null in an enum).
+    action: Annotated[
+        Literal["delete_content", "suspend_user"], Field(description="only with `resolved`")
+    ] = None  # type: ignore[assignment]
+
+
 class Query(BaseModel):
     # Query strings are text: numbers are parsed (lax), unknown parameters are ignored.
     model_config = ConfigDict(extra="ignore")
@@ -295,23 +342,34 @@ class CommentsQuery(Query):
     cursor: Cursor | None = None
 
 
+def _no_offset(data: Any) -> Any:
+    """docs/api.md, revision 1.2: the new lists page by cursor only, so `offset` is a `400`
+    (named as its own field) rather than ignored like an unknown parameter."""
+    if isinstance(data, dict) and "offset" in data:
+        error = PydanticCustomError(
+            "value_error", "not taken here: follow the `Link` header's cursor"
+        )
+        raise ValidationError.from_exception_data(
+            "query", [InitErrorDetails(type=error, loc=("offset",), input=data["offset"])]
+        )
+    return data
+
+
+class ReportsQuery(Query):
+    status: Literal["open", "resolved", "dismissed"] = "open"
+    limit: int = Field(20, ge=1, le=100)
+    cursor: Cursor | None = None
+
+    _cursor_only = model_validator(mode="before")(_no_offset)
+
+
 class UserListQuery(Query):
     """A list of users (likers, blocks, mutes, followers): cursor pages, newest first."""
 
     limit: int = Field(20, ge=1, le=100)
     cursor: Cursor | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_offset(cls, data: Any) -> Any:
-        # docs/api.md, revision 1.2: the new lists page by cursor only.
-        if isinstance(data, dict) and "offset" in data:
-            raise ApiError(
-                400,
-                "invalid query parameters",
-                [{"field": "offset", "message": "this list pages by cursor only, not by offset"}],
-            )
-        return data
+    _cursor_only = model_validator(mode="before")(_no_offset)
 
 
 class Headers(BaseModel):
@@ -409,6 +467,23 @@ class Comment(BaseModel):
     content: str
     created_at: datetime
     user: Author
+
+
+class ReportTarget(BaseModel):
+    type: Literal["post", "comment", "user"]
+    id: int
+
+
+class Report(BaseModel):
+    id: int
+    reporter: Author
+    target: ReportTarget
+    reason: str
+    status: Literal["open", "resolved", "dismissed"]
+    action: Literal["delete_content", "suspend_user"] | None
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: Author | None
 
 
 class TokenPair(BaseModel):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from sanic import Blueprint, HTTPResponse
 
-from api.auth import new_login, session_epoch, verified_login
+from api.auth import check_throttle, new_login, session_epoch, verified_login
 from api.context import ApiRequest, Context
 from api.endpoint import endpoint
 from api.errors import ApiError
@@ -24,6 +24,7 @@ from api.schemas import (
     LoginBody,
     RefreshBody,
     RegisterBody,
+    ResendBody,
     ResetBody,
     TokenPair,
     User,
@@ -91,6 +92,58 @@ async def activate(request: ApiRequest, token: InvitationToken) -> HTTPResponse:
     return no_content()
 
 
+# The same answer for every well-formed address, known or not (like the password reset's).
+_RESEND_ANSWER = orjson.dumps(
+    {"message": "if an account waiting for activation has this address, a new link is on its way"}
+)
+
+
+@bp.post("/auth/activation/resend")
+@endpoint(
+    "Mail a new activation link (same answer whether or not the address is known)",
+    tag="auth",
+    ok=(202, Accepted),
+    errors=(400,),
+    auth=None,
+    why={429: "Rate limited, or too many attempts for this email (Retry-After)"},
+)
+async def resend_activation(request: ApiRequest, body: ResendBody) -> HTTPResponse:
+    ctx, settings = request.app.ctx, request.app.ctx.settings
+    token = new_link_token()
+    # Counted against the login throttle of the address, known or not, in the same call: it
+    # cannot flood a mailbox, and neither a 429 nor the time taken tells about the account.
+    row = await ctx.db.write_row(
+        "resend_invitation",
+        email=body.email,
+        token_hash=token_hash(token),
+        ttl=timedelta(seconds=settings.invitation_ttl),
+        max_failures=settings.login_max_failures,
+        window=timedelta(seconds=settings.login_throttle_window),
+    )
+    check_throttle(row["retry_after"], "too many attempts for this address; try again later")
+    if row["username"] is not None:
+        # After the answer, as the reset link: neither its time nor a failed send may tell a
+        # waiting account from another address. A failed send leaves the account with the new,
+        # unmailed link only: it asks again (within the throttle).
+        ctx.after_response(
+            _mail_invitation(ctx, row["username"], row["email"], token, row["expires_at"])
+        )
+    return data(_RESEND_ANSWER, 202)
+
+
+async def _mail_invitation(
+    ctx: Context, username: str, email: str, token: str, expires_at: datetime
+) -> None:
+    try:
+        await ctx.mailer.send_invitation(
+            username=username, email=email, token=token, expires_at=expires_at
+        )
+    except MailError:
+        pass  # logged and counted by the mailer
+    except Exception:
+        log.exception("invitation mail to %s failed", email)
+
+
 @bp.post("/auth/login")
 @endpoint(
     "Log in with email and password",
@@ -107,6 +160,8 @@ async def login(request: ApiRequest, body: LoginBody) -> HTTPResponse:
     row = await verified_login(ctx, body.email, body.password)
     if row is None:
         raise ApiError(401, "invalid email or password")
+    if row["is_suspended"]:
+        raise ApiError(403, "the account is suspended")
     if not row["is_active"]:
         raise ApiError(403, "the account is not activated yet; follow the link in the email")
     if ctx.passwords.outdated(row["password_hash"]):

@@ -185,6 +185,21 @@ async def create_comment(
     return data(once.body, once.status, headers={REPLAYED: "true"} if once.replayed else None)
 
 
+@bp.delete("/<post_id:id>/comments/<comment_id:id>")
+@endpoint(
+    "Delete a comment: its author, the post's author, moderators and admins",
+    tag="posts",
+    ok=(204, None),
+    errors=(403, 404),
+    why={404: "No such comment on this post"},
+)
+async def delete_comment(request: ApiRequest, post_id: int, comment_id: int) -> HTTPResponse:
+    await request.app.ctx.db.write(
+        "delete_comment", post_id=post_id, comment_id=comment_id, actor_id=request.ctx.user.id
+    )
+    return no_content()
+
+
 def _post(raw: str, status: int = 200, replayed: bool = False) -> HTTPResponse:
     """A post, with `ETag: "<version>"` for the client to send back in If-Match."""
     headers = {"ETag": f'"{orjson.loads(raw)["version"]}"'}

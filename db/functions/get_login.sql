@@ -1,18 +1,22 @@
 -- Deploy gosocial:functions/get_login to pg
 -- requires: schema/users
+-- requires: schema/suspensions
 
 BEGIN;
+
+-- A new result column: the old function goes (CREATE OR REPLACE cannot change a result type).
+DROP FUNCTION api.get_login(text);
 
 -- No exception for an unknown email: the caller answers 401 either way and
 -- must not be able to tell the cases apart.
 CREATE OR REPLACE FUNCTION api.get_login(p_email text)
-RETURNS TABLE (user_id bigint, password_hash text, is_active boolean)
+RETURNS TABLE (user_id bigint, password_hash text, is_active boolean, is_suspended boolean)
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
 SET search_path = social, pg_catalog, pg_temp
 AS $$
-    SELECT u.id, u.password_hash, u.is_active
+    SELECT u.id, u.password_hash, u.is_active, u.suspended_at IS NOT NULL
       FROM users u
      WHERE lower(u.email) = lower(p_email);
 $$;
@@ -21,7 +25,8 @@ REVOKE ALL ON FUNCTION api.get_login(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.get_login(text) TO gosocial_app;
 
 COMMENT ON FUNCTION api.get_login(text) IS
-    'Returns the user id, password hash and active flag for an email (case-insensitive); '
-    'zero rows when unknown. Raises nothing.';
+    'Returns the user id, password hash, active flag and whether the account is suspended (not '
+    'merely never activated) for an email (case-insensitive); zero rows when unknown. Raises '
+    'nothing.';
 
 COMMIT;

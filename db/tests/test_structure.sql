@@ -18,7 +18,7 @@ SELECT tables_are('social',
     ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
           'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows',
           'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures', 'blocks',
-          'mutes', 'likes'],
+          'mutes', 'likes', 'reports'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');
@@ -32,7 +32,8 @@ SELECT has_table('social', 'followers', 'table social.followers exists');
 -- columns
 SELECT columns_are('social', 'roles', ARRAY['id', 'name', 'level', 'description'], 'roles columns');
 SELECT columns_are('social', 'users',
-    ARRAY['id', 'username', 'email', 'password_hash', 'is_active', 'role_id', 'created_at', 'updated_at', 'token_epoch'],
+    ARRAY['id', 'username', 'email', 'password_hash', 'is_active', 'role_id', 'created_at', 'updated_at', 'token_epoch',
+          'suspended_at'],
     'users columns');
 SELECT columns_are('social', 'invitations', ARRAY['token_hash', 'user_id', 'expires_at'], 'invitations columns');
 SELECT columns_are('social', 'refresh_tokens',
@@ -94,8 +95,8 @@ SELECT col_is_unique('social', 'password_resets', 'token_hash', 'password_resets
 -- get_login's result columns
 SELECT is(
     (SELECT pg_get_function_result('api.get_login(text)'::regprocedure)),
-    'TABLE(user_id bigint, password_hash text, is_active boolean)',
-    'get_login returns TABLE(user_id bigint, password_hash text, is_active boolean)');
+    'TABLE(user_id bigint, password_hash text, is_active boolean, is_suspended boolean)',
+    'get_login returns TABLE(user_id bigint, password_hash text, is_active boolean, is_suspended boolean)');
 
 -- The api functions, derived from the catalog: a new function is checked without editing this
 -- file, and a failing line names it. The exact signatures are each change's verify script's

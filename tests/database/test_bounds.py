@@ -23,6 +23,7 @@ from api.schemas import (
     PostCreate,
     PostUpdate,
     RegisterBody,
+    ReportCreate,
 )
 from tests.helpers import Database
 
@@ -33,6 +34,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     RegisterBody: {"username": "u", "email": "u@example.com", "password": "password"},
     FeedQuery: {},
     CommentsQuery: {},
+    ReportCreate: {"post_id": 1, "reason": "r"},
 }
 
 
@@ -70,6 +72,7 @@ COLUMNS = {
     ("posts", "content"): [(PostCreate, "content"), (PostUpdate, "content")],
     ("comments", "content"): [(CommentCreate, "content")],
     ("users", "username"): [(RegisterBody, "username")],
+    ("reports", "reason"): [(ReportCreate, "reason")],
 }
 
 

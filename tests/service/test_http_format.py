@@ -167,6 +167,27 @@ def test_every_route_answers_compact_json_with_six_digit_utc_times(
     ).json()["data"]
     assert [c["created_at"] for c in comments] == [WHOLE_SECOND]
 
+    # Reports (closed_at null while open), then the comment's deletion.
+    target = {"comment_id": comment["id"], "reason": "r"}
+    report = call("POST", "/v1/reports", 201, json=target, headers=me.headers).json()["data"]
+    call("POST", "/v1/reports", 409, json=target, headers=me.headers)
+    db.fetch(
+        "UPDATE social.reports SET created_at = $2 WHERE id = $1",
+        report["id"],
+        datetime.fromisoformat(WHOLE_SECOND),
+    )
+    queue = call("GET", "/v1/reports", 200, headers=auth, params={"limit": 100}).json()["data"]
+    assert [r["created_at"] for r in queue if r["id"] == report["id"]] == [WHOLE_SECOND]
+    call("GET", "/v1/reports", 403, headers=me.headers)
+    closing = {"headers": auth, "at": {"report_id": report["id"]}}
+    call("PUT", "/v1/reports/{report_id}", 200, json={"status": "dismissed"}, **closing)
+    call("PUT", "/v1/reports/{report_id}", 409, json={"status": "dismissed"}, **closing)
+    at = {"post_id": ids[0], "comment_id": comment["id"]}
+    call("DELETE", "/v1/posts/{post_id}/comments/{comment_id}", 204, headers=me.headers, at=at)
+    call("DELETE", "/v1/posts/{post_id}/comments/{comment_id}", 404, headers=me.headers, at=at)
+    call("POST", "/v1/auth/activation/resend", 202, json={"email": me.email})
+    call("POST", "/v1/auth/activation/resend", 400, json={"email": "nope"})
+
     feed = call("GET", "/v1/users/feed", 200, headers=me.headers, params={"limit": 2})
     assert [p["created_at"] for p in feed.json()["data"]] == [TRAILING_ZERO, WHOLE_SECOND]
     assert "Link" in feed.headers  # a full page

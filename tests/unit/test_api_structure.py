@@ -110,7 +110,7 @@ def test_sanic_ext_only_in_the_adapter() -> None:
 # --------------------------------------------------------------------------------------------
 # The generic calls of api.* functions (api/db.py) against the functions' SQL
 
-DB_METHODS = {"value", "row", "read", "write", "write_once"}  # api.db.Db's calls
+DB_METHODS = {"value", "row", "read", "write", "write_row", "write_once"}  # api.db.Db's calls
 _CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+api\.(\w+)\s*\(", re.I)
 
 

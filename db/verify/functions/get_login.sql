@@ -3,6 +3,7 @@
 BEGIN;
 
 SELECT 'api.get_login(text)'::regprocedure;
+SELECT is_suspended FROM api.get_login('') WHERE false;
 
 -- Definer rights, callable by the application role, not by PUBLIC.
 SELECT 1 / count(*)

@@ -1,0 +1,10 @@
+-- Verify gosocial:functions/delete_comment on pg
+
+BEGIN;
+
+SELECT 1 / count(*) FROM pg_catalog.pg_proc
+ WHERE oid = 'api.delete_comment(bigint, bigint, bigint)'::regprocedure AND prosecdef
+   AND has_function_privilege('gosocial_app', oid, 'EXECUTE')
+   AND NOT has_function_privilege('public', oid, 'EXECUTE');
+
+ROLLBACK;
