@@ -28,7 +28,6 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-
 MAX_INT4 = 2**31 - 1
 MAX_BIGINT = 2**63 - 1
 # api.validation refuses NUL in any string (PostgreSQL text cannot hold it); free text says so.
