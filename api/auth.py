@@ -41,7 +41,7 @@ async def current_user(request: ApiRequest, also: int | None = None) -> CurrentU
         if exc.sqlstate != "SN404":
             raise
         raise _unauthenticated() from None
-    user = CurrentUser.parse(entry.raw)
+    user = CurrentUser.parse(entry.raw, entry.separated)
     if not user.is_active or entry.epoch != bearer.epoch:
         raise _unauthenticated()
     request.ctx.user = user

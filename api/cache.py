@@ -1,18 +1,20 @@
-"""Redis client, a breaker for it, and cache-aside for user profiles (`session-user-{id}`).
+"""Redis client, a breaker for it, and cache-aside for user profiles (`session-{id}`).
 
 Redis is an accelerator, never a dependency of correctness: when it fails, the cache becomes a
 no-op for a few seconds (one warning) and requests go to PostgreSQL.
 
-An entry is `<token epoch>:<the API's user JSON>`: the epoch an access token must carry comes
-with the user in the same read, and the JSON is served as is, without it. The key is not v1.0's
-`user-{id}` (the bare JSON): during a rolling upgrade the old and new instances never read each
-other's entries. `forget` leaves a tombstone (`gone:<nonce>`) that a load which raced the change
-cannot overwrite.
+An entry is `<token epoch>:<ids>:<the API's user JSON>`: the epoch an access token must carry,
+and the users a block separates from the user (comma-separated ids), come with the user in the
+same read, and the JSON is served as is, without them. The key is neither v1.0's `user-{id}` nor
+v1.1's `session-user-{id}` (entries without the ids): during a rolling upgrade the old and new
+instances never read each other's entries. `forget` leaves a tombstone (`gone:<nonce>`) that a
+load which raced the change cannot overwrite.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -104,19 +106,28 @@ class Breaker:
 class CachedUser:
     raw: bytes  # the API's user JSON, as the database made it
     epoch: int  # the user's token epoch; never part of `raw`
+    # The users a block separates from this one (social.separated_from): their profiles are 404.
+    separated: frozenset[int] = frozenset()
 
     def encode(self) -> bytes:
-        return b"%d:%b" % (self.epoch, self.raw)
+        ids = ",".join(map(str, sorted(self.separated))).encode()
+        return b"%d:%b:%b" % (self.epoch, ids, self.raw)
 
     @classmethod
     def decode(cls, value: bytes | None) -> CachedUser | None:
         """The entry, or None for a miss or a value of another shape (it is refilled)."""
-        epoch, sep, raw = (value or b"").partition(b":")
-        return cls(raw, int(epoch)) if sep and epoch.isdigit() else None
+        epoch, sep, rest = (value or b"").partition(b":")
+        ids, sep2, raw = rest.partition(b":")
+        if not (sep and sep2 and epoch.isdigit() and _IDS.fullmatch(ids)):
+            return None
+        return cls(raw, int(epoch), frozenset(map(int, ids.split(b","))) if ids else frozenset())
+
+
+_IDS = re.compile(rb"(?:[0-9]+(?:,[0-9]+)*)?")
 
 
 def user_key(user_id: int) -> str:
-    return f"session-user-{user_id}"
+    return f"session-{user_id}"
 
 
 Loader = Callable[[int], Awaitable[CachedUser]]

@@ -90,11 +90,13 @@ class CurrentUser:
     role: str
     is_active: bool
     raw: bytes  # the cached JSON, served as is when a user reads itself
+    separated: frozenset[int]  # the users a block separates from this one
 
     @classmethod
-    def parse(cls, raw: bytes) -> CurrentUser:
+    def parse(cls, raw: bytes, separated: frozenset[int] = frozenset()) -> CurrentUser:
         user = orjson.loads(raw)
-        return cls(user["id"], user["email"], user["role"]["name"], user["is_active"], raw)
+        role = user["role"]["name"]
+        return cls(user["id"], user["email"], role, user["is_active"], raw, separated)
 
 
 class RequestContext(SimpleNamespace):

@@ -80,7 +80,9 @@ class Db:
         """The user and its token epoch, as the user cache keeps them (its loader)."""
         row = await self.row("get_session_user", user_id=user_id)
         assert row is not None  # the function raises SN404 instead of answering no row
-        return CachedUser(row["user_json"].encode(), row["token_epoch"])
+        return CachedUser(
+            row["user_json"].encode(), row["token_epoch"], frozenset(row["separated"])
+        )
 
 
 async def fan_out_queued(conn: asyncpg.Connection, limit: int) -> int:

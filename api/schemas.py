@@ -362,6 +362,13 @@ class ReportsQuery(Query):
     _cursor_only = model_validator(mode="before")(_no_offset)
 
 
+class UserSearchQuery(Query):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)] = Field(
+        description="the start of a username, compared without regard to case"
+    )
+    limit: int = Field(20, ge=1, le=20)
+
+
 class UserListQuery(Query):
     """A list of users (likers, blocks, mutes, followers): cursor pages, newest first."""
 
@@ -425,6 +432,9 @@ class User(BaseModel):
     created_at: datetime
     is_active: bool
     role: Role
+    followers_count: int = Field(description="may lag by up to CACHE_TTL seconds")
+    following_count: int = Field(description="may lag by up to CACHE_TTL seconds")
+    posts_count: int = Field(description="may lag by up to CACHE_TTL seconds")
 
 
 class Author(BaseModel):

@@ -6,8 +6,9 @@ import orjson
 from sanic import Blueprint, HTTPResponse
 
 from api.auth import check_password, new_login
-from api.context import ApiRequest
+from api.context import ApiRequest, Context, CurrentUser
 from api.endpoint import endpoint
+from api.errors import ApiError
 from api.responses import NO_STORE_DOC, data, no_content, token_pair
 from api.schemas import (
     Author,
@@ -20,6 +21,7 @@ from api.schemas import (
     TokenPair,
     User,
     UserListQuery,
+    UserSearchQuery,
 )
 
 bp = Blueprint("users", url_prefix="/v1/users")
@@ -115,13 +117,92 @@ async def get_user(request: ApiRequest, user_id: int) -> HTTPResponse:
     me = request.ctx.user
     if user_id == me.id:
         return data(me.raw)
+    if user_id in me.separated:  # social.separated, kept with the cached caller
+        raise ApiError(404, "user not found")
     ctx = request.app.ctx
     raw = request.ctx.also_raw or (await ctx.cache.fill(user_id, ctx.db.session_user)).raw
-    if me.role == "admin":  # docs/api.md "Shapes": email for itself and admins
+    return _as_seen_by(me, raw)
+
+
+def _as_seen_by(me: CurrentUser, raw: bytes | str) -> HTTPResponse:
+    """docs/api.md "Shapes": `email` for the user itself and admins only."""
+    if me.role == "admin":
         return data(raw)
     user = orjson.loads(raw)
-    del user["email"]
+    if user["id"] != me.id:
+        del user["email"]
     return data(orjson.dumps(user))
+
+
+@bp.get("/by-username/<username:str>")
+@endpoint(
+    "A user's profile by its username (compared without regard to case)",
+    tag="users",
+    ok=(200, User),
+    errors=(404,),
+)
+async def by_username(request: ApiRequest, username: str) -> HTTPResponse:
+    me = request.ctx.user
+    raw = await request.app.ctx.db.read("get_user_by_username", viewer_id=me.id, username=username)
+    return _as_seen_by(me, raw)
+
+
+@bp.get("")
+@endpoint(
+    "Find people: users whose username starts with `q`, an exact match first",
+    tag="users",
+    ok=(200, User),
+    many=True,
+    errors=(400,),
+)
+async def search(request: ApiRequest, query: UserSearchQuery) -> HTTPResponse:
+    raw = await request.app.ctx.db.read(
+        "search_users", viewer_id=request.ctx.user.id, q=query.q, limit=query.limit
+    )
+    return data(raw)
+
+
+@bp.get("/<user_id:id>/followers")
+@endpoint(
+    "The users following a user, newest follow first",
+    tag="users",
+    ok=(200, Author),
+    many=True,
+    errors=(400, 404),
+)
+async def followers(request: ApiRequest, user_id: int, query: UserListQuery) -> HTTPResponse:
+    return await _follow_list(request, user_id, query, "list_followers")
+
+
+@bp.get("/<user_id:id>/following")
+@endpoint(
+    "The users a user follows, newest follow first",
+    tag="users",
+    ok=(200, Author),
+    many=True,
+    errors=(400, 404),
+)
+async def following(request: ApiRequest, user_id: int, query: UserListQuery) -> HTTPResponse:
+    return await _follow_list(request, user_id, query, "list_following")
+
+
+async def _follow_list(
+    request: ApiRequest, user_id: int, query: UserListQuery, function: str
+) -> HTTPResponse:
+    ctx, scope = request.app.ctx, f"{function}:{user_id}"
+    after_created_at, after_id = (
+        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
+    )
+    raw = await ctx.db.read(
+        function,
+        viewer_id=request.ctx.user.id,
+        user_id=user_id,
+        limit=query.limit,
+        after_created_at=after_created_at,
+        after_id=after_id,
+    )
+    page, link = ctx.cursors.user_page(request, raw, scope)
+    return data(page, headers=link)
 
 
 @bp.put("/<user_id:id>/follow")
@@ -168,15 +249,26 @@ _SELF = {400: "The caller itself"}
     why=_SELF,
 )
 async def block(request: ApiRequest, user_id: int) -> HTTPResponse:
-    await request.app.ctx.db.write("block_user", blocker_id=request.ctx.user.id, user_id=user_id)
+    ctx, me = request.app.ctx, request.ctx.user.id
+    await ctx.db.write("block_user", blocker_id=me, user_id=user_id)
+    await _separation_changed(ctx, me, user_id)
     return no_content()
 
 
 @bp.delete("/<user_id:id>/block")
 @endpoint("Unblock a user (the follows stay ended)", tag="users", ok=(204, None), errors=(404,))
 async def unblock(request: ApiRequest, user_id: int) -> HTTPResponse:
-    await request.app.ctx.db.write("unblock_user", blocker_id=request.ctx.user.id, user_id=user_id)
+    ctx, me = request.app.ctx, request.ctx.user.id
+    await ctx.db.write("unblock_user", blocker_id=me, user_id=user_id)
+    await _separation_changed(ctx, me, user_id)
     return no_content()
+
+
+async def _separation_changed(ctx: Context, *user_ids: int) -> None:
+    """Both users' cached entries carry who a block separates from them: drop them, at every
+    instance at once (and the counts the block changed with them)."""
+    for user_id in user_ids:
+        await ctx.cache.forget(user_id)
 
 
 @bp.put("/<user_id:id>/mute")

@@ -2,6 +2,7 @@
 -- requires: schema/users
 -- requires: schema/roles
 -- requires: schema/shapes
+-- requires: schema/profile_shape
 
 BEGIN;
 
@@ -15,7 +16,7 @@ AS $$
 DECLARE
     v_user json;
 BEGIN
-    SELECT social.user_json(u, r)
+    SELECT social.profile_json(u, r)
       INTO v_user
       FROM users u
       JOIN roles r ON r.id = u.role_id
@@ -32,6 +33,6 @@ REVOKE ALL ON FUNCTION api.get_user(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.get_user(bigint) TO gosocial_app;
 
 COMMENT ON FUNCTION api.get_user(bigint) IS
-    'Returns the user with its role as json. Raises SN404 when the user does not exist.';
+    'Returns the user with its role and counts as json. Raises SN404 when the user does not exist.';
 
 COMMIT;

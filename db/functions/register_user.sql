@@ -2,6 +2,7 @@
 -- requires: schema/users
 -- requires: schema/invitations
 -- requires: schema/shapes
+-- requires: schema/profile_shape
 
 BEGIN;
 
@@ -40,7 +41,7 @@ BEGIN
     INSERT INTO invitations (token_hash, user_id, expires_at)
     VALUES (p_token_hash, v_user_id, now() + p_invitation_ttl);
 
-    RETURN (SELECT social.user_json(u, r)
+    RETURN (SELECT social.profile_json(u, r)
               FROM users u
               JOIN roles r ON r.id = u.role_id
              WHERE u.id = v_user_id);

@@ -3,6 +3,7 @@
 -- requires: schema/roles
 -- requires: schema/shapes
 -- requires: schema/permissions
+-- requires: schema/profile_shape
 
 BEGIN;
 
@@ -39,7 +40,7 @@ BEGIN
     UPDATE users u
        SET role_id = v_role.id, updated_at = now()
      WHERE u.id = p_user_id
-    RETURNING social.user_json(u, v_role) INTO v_user;
+    RETURNING social.profile_json(u, v_role) INTO v_user;
 
     IF v_user IS NULL THEN
         RAISE EXCEPTION 'user not found' USING ERRCODE = 'SN404';

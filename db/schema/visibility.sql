@@ -26,6 +26,16 @@ COMMENT ON FUNCTION social.muting(bigint, bigint) IS
     'Whether muter mutes muted: muted''s posts leave muter''s feed and stream, its comments '
     'muter''s comment lists, and it notifies muter of nothing.';
 
+CREATE OR REPLACE FUNCTION social.separated_from(u bigint) RETURNS SETOF bigint
+LANGUAGE sql STABLE AS $$
+    SELECT k.blocked_id FROM social.blocks k WHERE k.blocker_id = u
+    UNION
+    SELECT k.blocker_id FROM social.blocks k WHERE k.blocked_id = u
+$$;
+COMMENT ON FUNCTION social.separated_from(bigint) IS
+    'Every user a block separates from u (social.separated as a set): the service keeps it with '
+    'the cached caller, to answer a cached profile with 404 across a block.';
+
 CREATE OR REPLACE FUNCTION social.mutes_anyone(muter bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT FROM social.mutes m WHERE m.muter_id = muter)

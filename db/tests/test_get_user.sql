@@ -11,7 +11,8 @@ VALUES ('gu_alice', 'GU_Alice@Example.com', 'secret-hash', true, 2, '2026-01-02 
        ('gu_bob', 'gu_bob@example.com', 'secret-hash', false, 1, now());
 
 SELECT is(ARRAY(SELECT json_object_keys(api.get_user(pg_temp.uid('gu_alice')))),
-          ARRAY['id', 'username', 'email', 'created_at', 'is_active', 'role'],
+          ARRAY['id', 'username', 'email', 'created_at', 'is_active', 'role', 'followers_count',
+                'following_count', 'posts_count'],
           'user json keys in spec order');
 SELECT is((api.get_user(pg_temp.uid('gu_alice'))->>'id')::bigint, pg_temp.uid('gu_alice'), 'id');
 SELECT is(api.get_user(pg_temp.uid('gu_alice'))->>'username', 'gu_alice', 'username');

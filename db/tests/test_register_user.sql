@@ -12,7 +12,8 @@ SELECT api.register_user('Alice.Reg', 'Alice.Reg@Example.COM', 'bcrypt-hash-alic
 -- happy path: the returned json
 SELECT is((SELECT json_typeof(j) FROM reg_result), 'object', 'register_user returns a json object');
 SELECT is(ARRAY(SELECT json_object_keys(j) FROM reg_result),
-          ARRAY['id', 'username', 'email', 'created_at', 'is_active', 'role'],
+          ARRAY['id', 'username', 'email', 'created_at', 'is_active', 'role', 'followers_count',
+                'following_count', 'posts_count'],
           'user json has the keys id, username, email, created_at, is_active, role in that order');
 SELECT is((SELECT j->>'username' FROM reg_result), 'Alice.Reg', 'username returned as given');
 SELECT is((SELECT j->>'email' FROM reg_result), 'Alice.Reg@Example.COM', 'email returned as given');

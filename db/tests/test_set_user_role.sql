@@ -21,7 +21,8 @@ SELECT is((SELECT updated_at FROM social.users WHERE username = 'sr_alice'), now
 
 -- An admin actor.
 SELECT is(ARRAY(SELECT json_object_keys(api.set_user_role(pg_temp.uid('sr_alice'), 'moderator', pg_temp.uid('sr_admin')))),
-          ARRAY['id', 'username', 'email', 'created_at', 'is_active', 'role'], 'admin actor: returns a full user json');
+          ARRAY['id', 'username', 'email', 'created_at', 'is_active', 'role', 'followers_count',
+                'following_count', 'posts_count'], 'admin actor: returns a full user json');
 SELECT is((SELECT role_id::int FROM social.users WHERE username = 'sr_alice'), 2, 'demoted to moderator');
 SELECT is(api.set_user_role(pg_temp.uid('sr_alice'), 'user', pg_temp.uid('sr_admin'))->'role'->>'name', 'user', 'back to user');
 SELECT is((api.set_user_role(pg_temp.uid('sr_alice'), 'user', pg_temp.uid('sr_admin'))->>'id')::bigint,

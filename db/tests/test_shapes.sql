@@ -47,7 +47,9 @@ VALUES (pg_temp.pid('sh one'), pg_temp.uid('sh_bob'), 'a comment', '2026-11-24 1
 SELECT is(api.get_user(pg_temp.uid('sh_alice'))::text,
           format('{"id":%s,"username":"sh_alice","email":"sh_alice@example.com",'
                  '"created_at":"2026-11-24T10:00:00.000000+00:00","is_active":true,'
-                 '"role":{"id":2,"name":"moderator","level":2}}', pg_temp.uid('sh_alice')),
+                 '"role":{"id":2,"name":"moderator","level":2},"followers_count":0,'
+                 '"following_count":0,"posts_count":%s}', pg_temp.uid('sh_alice'),
+                 (SELECT count(*) FROM social.posts WHERE user_id = pg_temp.uid('sh_alice'))),
           'user_json: compact, in the contract''s key order, six digits');
 SELECT is(api.get_post(pg_temp.pid('sh one'), 0)::text,
           format('{"id":%s,"user_id":%s,"title":"sh one","content":"two words","tags":["Go","sql"],'

@@ -1,5 +1,5 @@
-"""Cache-aside of user profiles (`session-user-{id}` in Redis: `<token epoch>:<user JSON>`),
-looked at in Redis itself."""
+"""Cache-aside of user profiles (`session-{id}` in Redis: `<token epoch>:<separated ids>:<user
+JSON>`), looked at in Redis itself."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ _n = itertools.count(1)
 
 def _cached(redis_client: redis.Redis, user_id: int) -> tuple[int, dict]:
     """The entry's token epoch and user."""
-    epoch, _, raw = redis_client.get(user_key(user_id)).partition(b":")
+    epoch, _, rest = redis_client.get(user_key(user_id)).partition(b":")
+    _separated, _, raw = rest.partition(b":")
     return int(epoch), orjson.loads(raw)
 
 
@@ -49,7 +50,7 @@ def test_cached_profile_is_served_from_redis(
     # A planted value is what the service answers: it reads Redis before PostgreSQL.
     epoch, planted = _cached(redis_client, other.id)
     planted["username"] = "from-the-cache"
-    redis_client.set(user_key(other.id), b"%d:%b" % (epoch, orjson.dumps(planted)), ex=CACHE_TTL)
+    redis_client.set(user_key(other.id), b"%d::%b" % (epoch, orjson.dumps(planted)), ex=CACHE_TTL)
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.json()["data"]["username"] == "from-the-cache"
     redis_client.delete(user_key(other.id))
@@ -170,7 +171,7 @@ def test_the_token_epoch_is_checked_against_the_cached_entry(
     assert client.get("/v1/users/me", headers=me.headers).status_code == 200
     epoch, user = _cached(redis_client, me.id)
     # The entry is what decides, with no database read: another epoch there refuses the token.
-    redis_client.set(user_key(me.id), b"%d:%b" % (epoch + 1, orjson.dumps(user)), ex=CACHE_TTL)
+    redis_client.set(user_key(me.id), b"%d::%b" % (epoch + 1, orjson.dumps(user)), ex=CACHE_TTL)
     assert_error(client.get("/v1/users/me", headers=me.headers), 401)
     redis_client.delete(user_key(me.id))
     r = client.get("/v1/users/me", headers=me.headers)
@@ -207,6 +208,8 @@ def test_an_entry_of_another_shape_is_a_miss(
     stale = orjson.dumps({"id": other.id, "username": "old shape"})
     redis_client.set(user_key(other.id), stale)
     redis_client.set(f"user-{other.id}", stale)  # v1.0's key, which old instances still read
+    # v1.1's entry (`<epoch>:<JSON>`, key session-user-<id>), which 1.1 instances still read.
+    redis_client.set(f"session-user-{other.id}", b"0:" + stale)
     r = client.get(f"/v1/users/{other.id}", headers=me.headers)
     assert r.json()["data"]["username"] == other.username
     assert _cached(redis_client, other.id)[1]["username"] == other.username

@@ -200,6 +200,16 @@ def test_every_route_answers_compact_json_with_six_digit_utc_times(
     call("GET", "/v1/posts/{post_id}/likes", 200, **liked)
     call("DELETE", "/v1/posts/{post_id}/like", 204, **liked)
     call("GET", "/v1/users/{user_id}/relationship", 200, **follow)
+    call("GET", "/v1/users/{user_id}/followers", 200, **follow)
+    call("GET", "/v1/users/{user_id}/following", 200, **follow)
+    call("GET", "/v1/users", 200, headers=me.headers, params={"q": admin.username})
+    call(
+        "GET",
+        "/v1/users/by-username/{username}",
+        200,
+        headers=me.headers,
+        at={"username": admin.username},
+    )
     for verb in ("block", "mute"):
         call("PUT", f"/v1/users/{{user_id}}/{verb}", 204, **follow)
         call("GET", f"/v1/users/me/{verb}s", 200, headers=me.headers)

@@ -133,3 +133,47 @@ def test_likes(client: httpx.Client, make_account) -> None:
     # A liker separated from the viewer is left out of what the viewer sees.
     assert client.put(f"/v1/users/{other.id}/block", headers=fan.headers).status_code == 204
     assert client.get(f"{url}/likes", headers=fan.headers).json()["data"] == []
+
+
+def test_profiles_by_username_search_and_follow_lists(client: httpx.Client, make_account) -> None:
+    me, fan, other = make_account(), make_account(), make_account()
+    assert follow(client, fan, me).status_code == 204
+    assert follow(client, other, me).status_code == 204
+    r = client.get(f"/v1/users/by-username/{me.username.upper()}", headers=fan.headers)
+    assert r.status_code == 200, r.text
+    profile = r.json()["data"]
+    assert profile["id"] == me.id and "email" not in profile
+    assert (profile["followers_count"], profile["following_count"]) == (2, 0)
+    assert_error(client.get("/v1/users/by-username/nobody.at.all", headers=me.headers), 404)
+    r = client.get(f"/v1/users/{me.id}/followers", headers=fan.headers)
+    assert [u["id"] for u in r.json()["data"]] == [other.id, fan.id]
+    r = client.get(f"/v1/users/{fan.id}/following", headers=me.headers)
+    assert r.json()["data"] == [{"id": me.id, "username": me.username}]
+    r = client.get("/v1/users", params={"q": me.username}, headers=fan.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"][0]["id"] == me.id and "email" not in r.json()["data"][0]
+    assert_error(client.get("/v1/users", headers=me.headers), 400, "q")
+    assert_error(client.get("/v1/users", params={"q": "a", "limit": 21}, headers=me.headers), 400)
+
+
+def test_a_block_hides_the_profile_everywhere_at_once(client: httpx.Client, make_account) -> None:
+    ann, ben, cat = make_account(), make_account(), make_account()
+    assert follow(client, cat, ann).status_code == 204
+    # Both profiles cached as each other's readers see them.
+    assert client.get(f"/v1/users/{ann.id}", headers=ben.headers).status_code == 200
+    assert client.get(f"/v1/users/{ben.id}", headers=ann.headers).status_code == 200
+    assert client.put(f"/v1/users/{ben.id}/block", headers=ann.headers).status_code == 204
+    for reader, other in ((ben, ann), (ann, ben)):
+        assert_error(client.get(f"/v1/users/{other.id}", headers=reader.headers), 404)
+        assert_error(
+            client.get(f"/v1/users/by-username/{other.username}", headers=reader.headers), 404
+        )
+        assert_error(client.get(f"/v1/users/{other.id}/followers", headers=reader.headers), 404)
+        assert_error(client.get(f"/v1/users/{other.id}/following", headers=reader.headers), 404)
+        found = client.get("/v1/users", params={"q": other.username}, headers=reader.headers)
+        assert found.json()["data"] == []
+    # A third user's lists, as the blocked user reads them, leave the blocker out.
+    r = client.get(f"/v1/users/{cat.id}/following", headers=ben.headers)
+    assert r.json()["data"] == []
+    assert client.delete(f"/v1/users/{ben.id}/block", headers=ann.headers).status_code == 204
+    assert client.get(f"/v1/users/{ann.id}", headers=ben.headers).status_code == 200

@@ -10,7 +10,17 @@ import pytest
 
 from tests.helpers import POST_KEYS, Account, Database, assert_error, create_post
 
-USER_KEYS = {"id", "username", "email", "created_at", "is_active", "role"}
+USER_KEYS = {
+    "id",
+    "username",
+    "email",
+    "created_at",
+    "is_active",
+    "role",
+    "followers_count",
+    "following_count",
+    "posts_count",
+}
 
 
 # --- GET /v1/users/{id} -----------------------------------------------------------------------

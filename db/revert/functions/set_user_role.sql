@@ -1,10 +1,16 @@
--- Revert gosocial:functions/set_user_role from pg: back to its @v1.0 version
+-- Revert gosocial:functions/set_user_role from pg: back to its @v1.1 version
+-- requires: schema/users
+-- requires: schema/roles
+-- requires: schema/shapes
+-- requires: schema/permissions
 
 BEGIN;
 
-DROP FUNCTION api.set_user_role(bigint, text, bigint);
+-- The acting user is a new parameter: the old signature goes, or both would stay callable.
+DROP FUNCTION IF EXISTS api.set_user_role(bigint, text);
 
-CREATE OR REPLACE FUNCTION api.set_user_role(p_user_id bigint, p_role text)
+CREATE OR REPLACE FUNCTION api.set_user_role(p_user_id bigint, p_role text,
+                                             p_actor_id bigint DEFAULT NULL)
 RETURNS json
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -14,6 +20,17 @@ DECLARE
     v_role roles;
     v_user json;
 BEGIN
+    IF p_actor_id IS NULL THEN
+        -- An operator in psql, which is how the first admin is made. The application always
+        -- names its actor, so its login role (a member of gosocial_app) may not leave it out.
+        IF pg_has_role(session_user, 'gosocial_app', 'MEMBER')
+           AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
+            RAISE EXCEPTION 'the acting user is required' USING ERRCODE = 'SN403';
+        END IF;
+    ELSIF NOT social.has_role(p_actor_id, 'admin') THEN
+        RAISE EXCEPTION 'only admins may change roles' USING ERRCODE = 'SN403';
+    END IF;
+
     SELECT * INTO v_role FROM roles WHERE name = p_role;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown role' USING ERRCODE = 'SN400';
@@ -31,11 +48,13 @@ BEGIN
 END;
 $$;
 
-REVOKE ALL ON FUNCTION api.set_user_role(bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.set_user_role(bigint, text) TO gosocial_app;
+REVOKE ALL ON FUNCTION api.set_user_role(bigint, text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.set_user_role(bigint, text, bigint) TO gosocial_app;
 
-COMMENT ON FUNCTION api.set_user_role(bigint, text) IS
-    'Gives the user the named role (user, moderator, admin) and returns the user. '
-    'Raises SN400 for an unknown role, SN404 when the user does not exist.';
+COMMENT ON FUNCTION api.set_user_role(bigint, text, bigint) IS
+    'Gives the user the named role (user, moderator, admin) and returns the user. The actor '
+    'must be an admin; without an actor only an operator (not the application''s role) may call '
+    'it. Raises SN403 when the actor may not, SN400 for an unknown role, SN404 when the user '
+    'does not exist.';
 
 COMMIT;

@@ -1,0 +1,12 @@
+-- Verify gosocial:functions/list_followers on pg
+
+BEGIN;
+
+SELECT 1 / count(*)
+  FROM pg_catalog.pg_proc
+ WHERE oid = 'api.list_followers(bigint, bigint, integer, timestamptz, bigint)'::regprocedure
+   AND prosecdef
+   AND has_function_privilege('gosocial_app', oid, 'EXECUTE')
+   AND NOT has_function_privilege('public', oid, 'EXECUTE');
+
+ROLLBACK;
