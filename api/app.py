@@ -27,7 +27,17 @@ from api.pool import create_pool, longest_call
 from api.ratelimit import RateLimiter
 from api.replica_reads import ReplicaReads
 from api.responses import dumps
-from api.routes import auth, links, ops, posts, probes, prometheus, reports, users
+from api.routes import (
+    auth,
+    links,
+    notifications,
+    ops,
+    posts,
+    probes,
+    prometheus,
+    reports,
+    users,
+)
 from api.security import Passwords, Tokens
 from api.settings import Settings
 from api.sweeper import drain_fanout, sweep
@@ -59,7 +69,7 @@ def create_app(settings: Settings | None = None) -> App:
     _configure(app, settings)
     describe(app)  # the OpenAPI document's header, and the offline Swagger UI
     app.router.register_pattern("id", _positive_bigint, _ID)
-    for module in (auth, users, posts, reports, ops, probes, links, prometheus):
+    for module in (auth, users, posts, reports, notifications, ops, probes, links, prometheus):
         app.blueprint(module.bp)
     app.error_handler.add(Exception, render)
     app.error_handler.add(RequestCancelled, render)  # a CancelledError, not an Exception

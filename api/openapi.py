@@ -26,8 +26,10 @@ MAX_PATH_ID = 2**63 - 1  # the range the `<name:id>` route pattern accepts (api.
 _REF = "#/components/schemas/{model}"
 TAGS = (
     ("auth", "Registration, activation, login, tokens and the password reset"),
-    ("users", "Profiles, follows, the feed, roles and the caller's own account"),
-    ("posts", "Posts and their comments"),
+    ("users", "Profiles, follows, blocks, mutes, people, the feed, roles and the caller's account"),
+    ("posts", "Posts, their comments and likes"),
+    ("notifications", "Follows, likes, comments and mentions of the caller"),
+    ("reports", "Reports of posts, comments and users, and the moderators' queue"),
     ("ops", "Operator routes (HTTP Basic)"),
     ("pages", "HTML pages the links in mail open"),
 )

@@ -70,6 +70,8 @@ def _decimal_up_to(limit: int) -> str:
 ENTITY_TAG = rf'(?:W/)?"{_decimal_up_to(MAX_INT4)}"'
 IF_MATCH = rf"^(?:\*|[ \t,]*(?:{ENTITY_TAG}(?:[ \t]*,[ \t,]*{ENTITY_TAG})*[ \t,]*)?)$"
 CURSOR = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+_TYPE = "(?:follow|like|comment|mention)"
+NOTIFICATION_TYPES = rf"^{_TYPE}(?:,{_TYPE})*$"
 
 # Each pattern's rule in words, for the `400` details (pydantic's own message quotes the regex).
 PATTERN_RULES = {
@@ -82,6 +84,7 @@ PATTERN_RULES = {
     RFC3339: "must be an RFC 3339 date-time with an offset",
     LINK_TOKEN: "is not a token this service mailed",
     CURSOR: 'is not a cursor this service sent: take it from a `Link: rel="next"`',
+    NOTIFICATION_TYPES: "comma-separated types among follow, like, comment and mention",
 }
 
 
@@ -362,6 +365,26 @@ class ReportsQuery(Query):
     _cursor_only = model_validator(mode="before")(_no_offset)
 
 
+class NotificationsQuery(Query):
+    limit: int = Field(20, ge=1, le=50)
+    cursor: Cursor | None = None
+    types: Annotated[str, StringConstraints(pattern=NOTIFICATION_TYPES)] | None = Field(
+        None, description="only these types (comma-separated)"
+    )
+
+    _cursor_only = model_validator(mode="before")(_no_offset)
+
+    @property
+    def type_list(self) -> list[str] | None:
+        return self.types.split(",") if self.types else None
+
+
+class ReadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    up_to: Id | None = Field(None, description="the newest notification read; absent: all")
+
+
 class UserSearchQuery(Query):
     q: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)] = Field(
         description="the start of a username, compared without regard to case"
@@ -573,3 +596,27 @@ class DebugVars(BaseModel):
     cache: CacheFigures
     rate_limit: RateLimitFigures
     requests: dict[str, int] = Field(description="responses by status class, e.g. `2xx`")
+
+
+class PostRef(BaseModel):
+    id: int
+    title: str
+
+
+class CommentRef(BaseModel):
+    id: int
+    content: str
+
+
+class Notification(BaseModel):
+    id: int
+    type: Literal["follow", "like", "comment", "mention"]
+    created_at: datetime
+    read: bool
+    actor: Author
+    post: PostRef | None = Field(description="every type but follow: the post (commented on)")
+    comment: CommentRef | None = Field(description="a comment, or a mention in one")
+
+
+class UnreadCount(BaseModel):
+    count: int

@@ -2,6 +2,7 @@
 -- requires: schema/visibility
 -- requires: schema/likes
 -- requires: schema/user_lists
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -26,6 +27,9 @@ BEGIN
     -- timelines.
     DELETE FROM followers
      WHERE (user_id, follower_id) IN ((p_user_id, p_blocker_id), (p_blocker_id, p_user_id));
+    -- And so do the notifications between them.
+    DELETE FROM notifications
+     WHERE (user_id, actor_id) IN ((p_user_id, p_blocker_id), (p_blocker_id, p_user_id));
 END;
 $$;
 

@@ -2,6 +2,7 @@
 -- requires: schema/comments
 -- requires: schema/shapes
 -- requires: schema/visibility
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -14,6 +15,7 @@ AS $$
 DECLARE
     v_comment json;
     v_author bigint := (SELECT user_id FROM posts WHERE id = p_post_id);
+    v_comment_id bigint;
 BEGIN
     IF v_author IS NULL OR social.separated(p_user_id, v_author) THEN
         RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
@@ -31,11 +33,19 @@ BEGIN
          WHERE EXISTS (SELECT FROM posts WHERE id = p_post_id)
         RETURNING *
     )
-    SELECT social.comment_json(c::comments, u) INTO v_comment FROM c JOIN users u ON u.id = c.user_id;
+    SELECT social.comment_json(c::comments, u), c.id
+      INTO v_comment, v_comment_id
+      FROM c JOIN users u ON u.id = c.user_id;
 
     IF v_comment IS NULL THEN
         RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
     END IF;
+    -- The post's author, and the users the comment mentions, in its transaction; a comment on
+    -- one's post that also mentions one is one notification (comment).
+    PERFORM social.notify(v_author, p_user_id, 'comment', p_post_id, v_comment_id);
+    PERFORM social.notify(m, p_user_id, 'mention', p_post_id, v_comment_id)
+       FROM social.mentioned(p_content) m
+      WHERE m <> v_author;
     RETURN v_comment;
 END;
 $$;

@@ -4,6 +4,7 @@
 -- requires: schema/shapes
 -- requires: schema/post_shape_likes
 -- requires: schema/visibility
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -15,6 +16,7 @@ SET search_path = social, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_post json;
+    v_id bigint;
 BEGIN
     WITH p AS (
         INSERT INTO posts (user_id, title, content, tags)
@@ -23,7 +25,12 @@ BEGIN
             social.distinct_tags(p_tags))
         RETURNING *
     )
-    SELECT social.post_json(p::posts, 0, 0, false, u) INTO v_post FROM p JOIN users u ON u.id = p.user_id;
+    SELECT social.post_json(p::posts, 0, 0, false, u), p.id
+      INTO v_post, v_id
+      FROM p JOIN users u ON u.id = p.user_id;
+    -- The users it mentions, in the post's transaction (docs/database.md, Notifications).
+    PERFORM social.notify(m, p_user_id, 'mention', v_id, NULL)
+       FROM social.mentioned(p_title || E'\n' || p_content) m;
 
     RETURN v_post;
 END;

@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/follow_user to pg
 -- requires: schema/followers
 -- requires: schema/visibility
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -32,6 +33,7 @@ BEGIN
         END IF;
         RAISE EXCEPTION 'already following' USING ERRCODE = 'SN409';
     END IF;
+    PERFORM social.notify(p_user_id, p_follower_id, 'follow', NULL, NULL);
 END;
 $$;
 

@@ -2,6 +2,7 @@
 -- requires: schema/visibility
 -- requires: schema/likes
 -- requires: schema/user_lists
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -23,6 +24,7 @@ BEGIN
     END IF;
     -- Liking again keeps the first like (its place in the list).
     INSERT INTO likes (post_id, user_id) VALUES (p_post_id, p_user_id) ON CONFLICT DO NOTHING;
+    PERFORM social.notify(v_author, p_user_id, 'like', p_post_id, NULL);
 END;
 $$;
 

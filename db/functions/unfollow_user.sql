@@ -1,6 +1,7 @@
 -- Deploy gosocial:functions/unfollow_user to pg
 -- requires: schema/followers
 -- requires: schema/visibility
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -18,6 +19,8 @@ BEGIN
 
     -- Not following is not an error: the outcome the caller wants holds.
     DELETE FROM followers WHERE user_id = p_user_id AND follower_id = p_follower_id;
+    DELETE FROM notifications
+     WHERE type = 'follow' AND user_id = p_user_id AND actor_id = p_follower_id;
 END;
 $$;
 

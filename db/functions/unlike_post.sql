@@ -2,6 +2,7 @@
 -- requires: schema/visibility
 -- requires: schema/likes
 -- requires: schema/user_lists
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -18,6 +19,7 @@ BEGIN
         RAISE EXCEPTION 'post not found' USING ERRCODE = 'SN404';
     END IF;
     DELETE FROM likes WHERE post_id = p_post_id AND user_id = p_user_id;
+    DELETE FROM notifications WHERE type = 'like' AND post_id = p_post_id AND actor_id = p_user_id;
 END;
 $$;
 

@@ -6,6 +6,7 @@
 -- requires: schema/post_shape_likes
 -- requires: schema/visibility
 -- requires: schema/permissions
+-- requires: schema/notifications
 
 BEGIN;
 
@@ -24,6 +25,8 @@ SET search_path = social, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_post json;
+    v_author bigint;
+    v_text text;
 BEGIN
     IF p_title IS NULL AND p_content IS NULL AND p_tags IS NULL THEN
         RAISE EXCEPTION 'nothing to change: give a title, content or tags' USING ERRCODE = 'SN400';
@@ -61,6 +64,16 @@ BEGIN
 
     IF v_post IS NULL THEN
         RAISE EXCEPTION 'post was modified by someone else' USING ERRCODE = 'SN409';
+    END IF;
+    -- Mentions follow the text: one the edit removed is no longer notified, one it added is.
+    IF p_title IS NOT NULL OR p_content IS NOT NULL THEN
+        SELECT user_id, title || E'\n' || content INTO v_author, v_text
+          FROM posts WHERE id = p_post_id;
+        DELETE FROM notifications n
+         WHERE n.type = 'mention' AND n.post_id = p_post_id AND n.comment_id IS NULL
+           AND n.user_id NOT IN (SELECT social.mentioned(v_text));
+        PERFORM social.notify(m, v_author, 'mention', p_post_id, NULL)
+           FROM social.mentioned(v_text) m;
     END IF;
     RETURN v_post;
 END;

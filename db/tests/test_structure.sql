@@ -18,7 +18,7 @@ SELECT tables_are('social',
     ARRAY['roles', 'users', 'invitations', 'refresh_tokens', 'posts', 'comments', 'followers',
           'feed_settings', 'timeline', 'timeline_horizons', 'pulled_authors', 'pulled_follows',
           'fanout_queue', 'password_resets', 'idempotency_keys', 'login_failures', 'blocks',
-          'mutes', 'likes', 'reports'],
+          'mutes', 'likes', 'reports', 'notifications'],
     'schema social holds exactly the spec tables');
 SELECT tables_are('api', ARRAY[]::name[], 'schema api holds no tables');
 SELECT has_table('social', 'roles', 'table social.roles exists');
