@@ -162,6 +162,9 @@ def json_body(request: Request[Any, Any], model: type[M]) -> M:
             data = orjson.loads(request.body)
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, f"the request body is not valid JSON: {exc.msg}") from None
+    if data is None and not any(f.is_required() for f in model.model_fields.values()):
+        # The document requires the body; a model with no required field would take its absence.
+        raise ApiError(400, "invalid request body", [{"field": "body", "message": "required"}])
     return _validate(model, data if data is not None else {}, "invalid request body")
 
 

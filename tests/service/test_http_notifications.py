@@ -99,6 +99,7 @@ def test_types_pages_unread_and_read(client: httpx.Client, make_account) -> None
     assert_error(client.get("/v1/notifications?limit=51", headers=me.headers), 400, "limit")
     assert_error(client.get("/v1/notifications?offset=0", headers=me.headers), 400, "offset")
     assert_error(client.post("/v1/notifications/read", json={"up_to": 0}, headers=me.headers), 400)
+    assert_error(client.post("/v1/notifications/read", headers=me.headers), 400, "body")
     assert_error(client.get("/v1/notifications"), 401)
 
 
