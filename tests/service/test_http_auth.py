@@ -102,7 +102,17 @@ def test_register_answers_an_inactive_user(client: httpx.Client, db: Database) -
     r = client.post("/v1/auth/register", json=body)
     assert r.status_code == 201, r.text
     user = r.json()["data"]
-    assert set(user) == {"id", "username", "email", "created_at", "is_active", "role"}
+    assert set(user) == {
+        "id",
+        "username",
+        "email",
+        "created_at",
+        "is_active",
+        "role",
+        "followers_count",
+        "following_count",
+        "posts_count",
+    }
     assert user["username"] == body["username"] and user["email"] == body["email"]
     assert user["is_active"] is False
     assert "password" not in r.text and "hash" not in r.text
