@@ -14,8 +14,8 @@ checked on every path; `look` checks any other reader, placed and shrunk by Hypo
 act (a rotating reader instead made failures shrink to long runs of filler steps). Every run
 starts from a clean slate: teardown undoes through the API everything the users did.
 
-Bounds: a fixed seed (derandomize), MAX_EXAMPLES runs of at most STEPS steps (about 400 steps,
-70 s on 2 shared cores); short runs, so that a failure shrinks within Hypothesis's five
+Bounds: a fixed seed (derandomize), MAX_EXAMPLES runs of at most STEPS steps (at most 600 steps,
+65 s alone on 2 cores); short runs, so that a failure shrinks within Hypothesis's five
 minutes. Set VISIBILITY_EXAMPLES and VISIBILITY_STEPS to explore further.
 """
 
@@ -46,7 +46,7 @@ from tests.helpers import Account
 pytestmark = pytest.mark.slow
 
 USERS = 5
-MAX_EXAMPLES = int(os.environ.get("VISIBILITY_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("VISIBILITY_EXAMPLES", "30"))
 STEPS = int(os.environ.get("VISIBILITY_STEPS", "20"))
 NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
