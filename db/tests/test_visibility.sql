@@ -3,7 +3,7 @@
 -- author, queued post), with likes_count and liked.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(25);
+SELECT plan(26);
 
 CREATE FUNCTION pg_temp.uid(p_name text) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT id FROM social.users WHERE username = p_name $$;
@@ -90,6 +90,9 @@ SELECT throws_ok(format('SELECT api.create_comment(%s, %s, ''x'')', pg_temp.pid(
                  'SN404', 'post not found', 'no comment across a block');
 SELECT lives_ok(format('SELECT api.create_comment(%s, %s, ''x'')', pg_temp.pid('vi cat post'), pg_temp.uid('vi_ann')),
                 'a third user still comments');
+
+SELECT throws_ok(format('SELECT api.delete_post(%s, %s)', pg_temp.pid('vi cat post'), pg_temp.uid('vi_ben')),
+                 'SN404', 'post not found', 'a delete across a block is 404, not 403');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,7 +1,8 @@
--- Revert gosocial:functions/delete_post from pg: back to its @v1.0 version
+-- Revert gosocial:functions/delete_post from pg: back to its @v1.1 version
 -- requires: schema/posts
 -- requires: schema/roles
 -- requires: schema/shapes
+-- requires: schema/permissions
 
 BEGIN;
 
@@ -12,8 +13,8 @@ SECURITY DEFINER
 SET search_path = social, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- Only admins (level 3) may delete someone else's post.
-    PERFORM social.authorize_post(p_post_id, p_actor_id, 3, 'delete');
+    -- Only admins may delete someone else's post.
+    PERFORM social.authorize_post(p_post_id, p_actor_id, 'admin', 'delete');
 
     -- Comments go with it (ON DELETE CASCADE).
     DELETE FROM posts WHERE id = p_post_id;
