@@ -81,14 +81,6 @@ def sqitch(*args: str, target: str) -> str:
     return proc.stdout
 
 
-def create_database(server: Server, database: str = DATABASE) -> bool:
-    """Create `database` unless it exists; whether it was created."""
-    if server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'"):
-        return False
-    server.psql(f'CREATE DATABASE "{database}"')
-    return True
-
-
 def deploy(
     server: Server, database: str = DATABASE, to: str | None = None, verify: bool = True
 ) -> str:
@@ -159,10 +151,18 @@ def provision(
         elif say:
             print(f"  {text}", flush=True)
 
-    created = create_database(server, database)
-    if created:
+    if server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'"):
+        out = deploy(server, database)
+    else:
+        # A first deploy goes into a database of its own, renamed when complete: sqitch records
+        # each change after its script commits, so one interrupted in between (Ctrl-C while
+        # `make run` starts) left objects no later deploy could create again.
+        staging = f"{database}_deploying"
+        server.psql(f'DROP DATABASE IF EXISTS "{staging}"')
+        server.psql(f'CREATE DATABASE "{staging}"')
         step(f"created database {database}; deploying the schema with sqitch (about 20 s)")
-    out = deploy(server, database)
+        out = deploy(server, staging)
+        server.psql(f'ALTER DATABASE "{staging}" RENAME TO "{database}"')
     if "Nothing to deploy" not in out:
         step(f"deployed the schema with sqitch ({out.count(' ok')} changes)")
     create_login(server, database, password=login_password)
