@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from sanic import Request
+from sanic import HTTPResponse, Request
 
 from api.errors import ApiError
+from api.responses import data
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAC_BYTES = 12
@@ -52,6 +53,30 @@ class Cursors:
         if issued_sort != sort:
             raise _invalid(f"this cursor was issued for sort={issued_sort}")
         return position
+
+    def after(
+        self, cursor: str | None, scope: str, sort: str
+    ) -> tuple[datetime, int] | tuple[None, None]:
+        """`read`, or no position when the request gave no cursor."""
+        return self.read(cursor, scope, sort) if cursor else (None, None)
+
+    async def user_list(
+        self,
+        request: Request[Any, Any],
+        function: str,
+        scope: str,
+        limit: int,
+        cursor: str | None,
+        **args: Any,
+    ) -> HTTPResponse:
+        """A list of users (likers, followers, blocks...) answered by `function`, newest first,
+        with its `Link`."""
+        after_created_at, after_id = self.after(cursor, scope, "desc")
+        raw = await request.app.ctx.db.read(
+            function, **args, limit=limit, after_created_at=after_created_at, after_id=after_id
+        )
+        page, link = self.user_page(request, raw, scope)
+        return data(page, headers=link)
 
     def next_link(
         self,

@@ -24,9 +24,7 @@ bp = Blueprint("notifications", url_prefix="/v1/notifications")
 async def notifications(request: ApiRequest, query: NotificationsQuery) -> HTTPResponse:
     ctx, me = request.app.ctx, request.ctx.user.id
     scope = f"notifications:{me}:{query.types or ''}"
-    after_created_at, after_id = (
-        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
-    )
+    after_created_at, after_id = ctx.cursors.after(query.cursor, scope, "desc")
     raw = await ctx.db.read(
         "list_notifications",
         user_id=me,

@@ -107,9 +107,7 @@ async def delete_post(request: ApiRequest, post_id: int) -> HTTPResponse:
 )
 async def list_comments(request: ApiRequest, post_id: int, query: CommentsQuery) -> HTTPResponse:
     cursors, scope = request.app.ctx.cursors, f"comments:{post_id}"
-    after_created_at, after_id = (
-        cursors.read(query.cursor, scope, "asc") if query.cursor else (None, None)
-    )
+    after_created_at, after_id = cursors.after(query.cursor, scope, "asc")
     raw = await request.app.ctx.db.read(
         "list_comments",
         post_id=post_id,
@@ -145,20 +143,15 @@ async def unlike(request: ApiRequest, post_id: int) -> HTTPResponse:
     errors=(400, 404),
 )
 async def likes(request: ApiRequest, post_id: int, query: UserListQuery) -> HTTPResponse:
-    ctx, scope = request.app.ctx, f"likes:{post_id}"
-    after_created_at, after_id = (
-        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
-    )
-    raw = await ctx.db.read(
+    return await request.app.ctx.cursors.user_list(
+        request,
         "list_likes",
+        f"likes:{post_id}",
+        query.limit,
+        query.cursor,
         viewer_id=request.ctx.user.id,
         post_id=post_id,
-        limit=query.limit,
-        after_created_at=after_created_at,
-        after_id=after_id,
     )
-    page, link = ctx.cursors.user_page(request, raw, scope)
-    return data(page, headers=link)
 
 
 @bp.post("/<post_id:id>/comments")

@@ -42,9 +42,7 @@ async def list_reports(request: ApiRequest, query: ReportsQuery) -> HTTPResponse
     ctx = request.app.ctx
     # A cursor belongs to one status's list, ordered by creation (open) or closing time.
     scope, at = f"reports:{query.status}", "created_at" if query.status == "open" else "closed_at"
-    after_at, after_id = (
-        ctx.cursors.read(query.cursor, scope, "asc") if query.cursor else (None, None)
-    )
+    after_at, after_id = ctx.cursors.after(query.cursor, scope, "asc")
     raw = await ctx.db.read(
         "list_reports",
         actor_id=request.ctx.user.id,

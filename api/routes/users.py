@@ -41,8 +41,7 @@ PASSWORD_CHECKED = {
 )
 async def feed(request: ApiRequest, query: FeedQuery) -> HTTPResponse:
     cursors, scope = request.app.ctx.cursors, f"feed:{request.ctx.user.id}"
-    after = cursors.read(query.cursor, scope, query.sort) if query.cursor else None
-    after_created_at, after_id = after or (None, None)
+    after_created_at, after_id = cursors.after(query.cursor, scope, query.sort)
     raw = await request.app.ctx.db.read(
         "user_feed",
         current=True,  # docs/api.md: a post is in every follower's feed once its 201 is answered
@@ -189,20 +188,15 @@ async def following(request: ApiRequest, user_id: int, query: UserListQuery) -> 
 async def _follow_list(
     request: ApiRequest, user_id: int, query: UserListQuery, function: str
 ) -> HTTPResponse:
-    ctx, scope = request.app.ctx, f"{function}:{user_id}"
-    after_created_at, after_id = (
-        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
-    )
-    raw = await ctx.db.read(
+    return await request.app.ctx.cursors.user_list(
+        request,
         function,
+        f"{function}:{user_id}",
+        query.limit,
+        query.cursor,
         viewer_id=request.ctx.user.id,
         user_id=user_id,
-        limit=query.limit,
-        after_created_at=after_created_at,
-        after_id=after_id,
     )
-    page, link = ctx.cursors.user_page(request, raw, scope)
-    return data(page, headers=link)
 
 
 @bp.put("/<user_id:id>/follow")
@@ -316,20 +310,10 @@ async def my_mutes(request: ApiRequest, query: UserListQuery) -> HTTPResponse:
 
 
 async def _own_list(request: ApiRequest, query: UserListQuery, function: str) -> HTTPResponse:
-    ctx, me = request.app.ctx, request.ctx.user.id
-    scope = f"{function}:{me}"
-    after_created_at, after_id = (
-        ctx.cursors.read(query.cursor, scope, "desc") if query.cursor else (None, None)
+    me = request.ctx.user.id
+    return await request.app.ctx.cursors.user_list(
+        request, function, f"{function}:{me}", query.limit, query.cursor, user_id=me
     )
-    raw = await ctx.db.read(
-        function,
-        user_id=me,
-        limit=query.limit,
-        after_created_at=after_created_at,
-        after_id=after_id,
-    )
-    page, link = ctx.cursors.user_page(request, raw, scope)
-    return data(page, headers=link)
 
 
 @bp.put("/<user_id:id>/role")
